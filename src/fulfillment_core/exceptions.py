@@ -1,0 +1,104 @@
+"""Every error the library raises, under one root: :class:`FulfillmentError`.
+
+Catch ``FulfillmentError`` to handle anything this library refuses; catch a subclass to handle one
+kind of refusal. Errors are raised before anything changes, so a caught error means the call had
+no effect.
+
+Bad input raises :class:`ValidationError`, which lists *every* problem found, each with the path
+of the field, what is wrong and how to fix it::
+
+    >>> from fulfillment_core import Money, ValidationError
+    >>> try:
+    ...     Money("1.999", "EUR")
+    ... except ValidationError as error:
+    ...     print(error.problems[0])
+    amount: '1.999' has more decimal places than EUR allows (2); round it first, e.g. ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = [
+    "CurrencyMismatchError",
+    "FulfillmentError",
+    "Problem",
+    "ValidationError",
+]
+
+
+class FulfillmentError(Exception):
+    """Root of every error raised by ``fulfillment_core``."""
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input: where (``path``), what (``message``) and the fix (``hint``).
+
+    ``path`` uses dotted attribute names and ``[index]`` for list items, as in
+    ``line_items[2].unit_price.currency``; it is empty when the problem concerns the whole value.
+    """
+
+    path: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        fix = f"; {self.hint}" if self.hint else ""
+        return f"{where}{self.message}{fix}"
+
+    def under(self, prefix: str) -> Problem:
+        """The same problem seen from a containing value whose field ``prefix`` holds this one."""
+        if not prefix:
+            return self
+        if not self.path:
+            path = prefix
+        elif self.path.startswith("["):
+            path = prefix + self.path
+        else:
+            path = f"{prefix}.{self.path}"
+        return Problem(path, self.message, self.hint)
+
+
+class ValidationError(FulfillmentError, ValueError):
+    """Input that cannot become a valid value. ``problems`` lists every problem found, in order.
+
+    Subclasses ``ValueError`` too, so code that already guards conversions with
+    ``except ValueError`` keeps working.
+    """
+
+    def __init__(self, subject: str, problems: Iterable[Problem]) -> None:
+        self.subject = subject
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = "".join(f"\n  {problem}" for problem in self.problems)
+        super().__init__(f"{subject} is invalid ({count} {noun}):{lines}")
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The field paths of the problems, in order (handy in tests and API error bodies)."""
+        return tuple(problem.path for problem in self.problems)
+
+    def under(self, prefix: str, subject: str | None = None) -> ValidationError:
+        """The same error re-rooted under ``prefix``, as seen by a containing value."""
+        return ValidationError(subject or self.subject, (p.under(prefix) for p in self.problems))
+
+
+class CurrencyMismatchError(FulfillmentError, TypeError):
+    """Arithmetic or comparison between two different currencies.
+
+    Money in two currencies never mixes silently: convert one side explicitly first.
+    """
+
+    def __init__(self, operation: str, left: str, right: str) -> None:
+        self.operation = operation
+        self.left = left
+        self.right = right
+        super().__init__(
+            f"cannot {operation} {left} and {right}: amounts in different currencies never mix;"
+            f" convert one of them to the other currency first"
+        )

@@ -55,6 +55,7 @@ def make_order(**overrides: Any) -> Order:
         "reference": "#1001",
         "placed_at": PLACED_AT,
         "currency": currency,
+        "payment_status": "paid",
         "contact": Contact(email="maria.gonzalez@example.com"),
         "shipping_address": make_address(),
     }

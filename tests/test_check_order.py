@@ -353,3 +353,60 @@ def test_hold_reasons_map_to_shopify_hold_and_rejection_reasons() -> None:
         "INVALID_CONTACT_INFORMATION"
     )
     assert all(reason.shopify_rejection_reason for reason in HoldReason)
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_puerto_rico_is_inside_us_customs_so_a_us_supplier_needs_no_declaration() -> None:
+    catalog = make_catalog(CatalogEntry("MUG-CAT-350", [SkuSource("sup-us-03", "US-MUG")]))
+    san_juan = make_address(province=None, postal_code="00901", country_code="PR")
+    order = make_order(shipping_address=san_juan, line_items=[make_line(0, sku="MUG-CAT-350")])
+    supplier = make_supplier(id="sup-us-03", country="US", timezone="America/New_York")
+    assert check_order(order, catalog, supplier).can_proceed
+
+
+def test_full_width_digits_typed_on_japanese_keyboards_are_understood() -> None:
+    tokyo = make_address(
+        province="Tokyo",
+        postal_code="１００－０００１",
+        country_code="JP",
+        phone="０３-１２３４-５６７８",
+    )
+    assert check_order(make_order(shipping_address=tokyo), make_catalog()).can_proceed
+
+
+def test_digits_a_label_cannot_print_are_not_a_postal_code() -> None:
+    order = make_order(shipping_address=make_address(postal_code="٩٤٠٤٣"))
+    assert check_order(order, make_catalog()).paths == ("shipping_address.postal_code",)
+
+
+def test_an_odd_optional_postal_code_is_a_warning_not_a_hold() -> None:
+    dublin = make_address(province="Dublin", postal_code="Dublin 2", country_code="IE", phone=None)
+    result = check_order(make_order(shipping_address=dublin), make_catalog())
+    assert result.can_proceed
+    assert [w.code for w in result.warnings] == [WarningCode.POSTAL_CODE_FORMAT]
+
+
+@pytest.mark.parametrize(
+    ("line", "flagged"),
+    [
+        ("BP 45", True),
+        ("CP 12", True),
+        ("Postboks 123", True),
+        ("Private Bag 92019", True),
+        ("PMB 204, 8 The Green", True),
+        ("Apollo Box 2", False),
+        ("12 Box Street", False),
+    ],
+)
+def test_more_po_box_forms_and_their_look_alikes(line: str, flagged: bool) -> None:
+    order = make_order(shipping_address=make_address(address1=line))
+    codes = [w.code for w in check_order(order, make_catalog()).warnings]
+    assert (WarningCode.PO_BOX in codes) is flagged
+
+
+def test_a_common_country_mixup_gets_a_pointed_hint() -> None:
+    order = make_order(shipping_address=make_address(country_code="UK"))
+    (hold,) = check_order(order, make_catalog()).holds
+    assert "'GB'" in hold.message

@@ -7,6 +7,7 @@ Every public constructor, named constructor and reader is fed random values of r
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 import attrs
@@ -54,6 +55,9 @@ scalars = st.one_of(
     st.binary(max_size=8),
     st.datetimes(),
     st.datetimes(timezones=st.just(dt.UTC)),
+    st.datetimes(timezones=st.just(zoneinfo.ZoneInfo("America/New_York"))),  # DST gaps too
+    st.datetimes().map(lambda d: pendulum.naive(d.year, d.month, d.day, d.hour)),
+    st.sampled_from(["2026-11-23T10:14:05", "Line one\nline two", "\t", "٩٤٠٤٣"]),
     st.dates(),
     st.times(),
 )

@@ -64,9 +64,11 @@ def test_both_problems_are_reported_together() -> None:
     assert caught.value.paths == ("currency", "amount")
 
 
-def test_absurdly_large_amounts_are_refused() -> None:
+def test_absurdly_large_amounts_are_refused_even_as_results() -> None:
     with pytest.raises(ValidationError):
         Money("1e20", "USD")
+    with pytest.raises(ValidationError, match="supported range"):
+        _ = Money("999999999999999", "JPY") * 2
 
 
 def test_adding_different_currencies_raises_and_names_both() -> None:
@@ -175,7 +177,7 @@ def test_subtraction_undoes_addition(pair: tuple[Money, ...]) -> None:
     assert -negated == a
 
 
-@given(money_pairs(2), st.integers(min_value=0, max_value=1000))
+@given(money_pairs(2), st.integers(min_value=0, max_value=100))
 def test_multiplication_distributes_over_addition(pair: tuple[Money, ...], n: int) -> None:
     a, b = pair
     assert (a + b) * n == a * n + b * n

@@ -8,8 +8,10 @@ from typing import Any
 import pendulum
 import pytest
 
-from fulfillment_core import Money, Order, PaymentStatus, ValidationError
+from fulfillment_core import Address, Money, Order, PaymentStatus, ValidationError, check_order
 from fulfillment_core.cli import DEMO_ORDERS
+
+from factories import make_catalog
 
 PAYLOAD: dict[str, Any] = copy.deepcopy(dict(DEMO_ORDERS[0]))
 PAYLOAD["line_items"][0]["properties"] = [{"name": "Engraving", "value": "M.G."}]
@@ -88,12 +90,84 @@ def test_a_bad_currency_is_reported_once_not_once_per_price() -> None:
     assert caught.value.paths == ("currency",)
 
 
-def test_an_order_without_shipping_address_or_lines_is_refused() -> None:
-    payload = _payload(line_items="none")
-    del payload["shipping_address"]
+def test_an_order_without_line_items_is_refused() -> None:
+    payload = _payload()
+    del payload["line_items"]
     with pytest.raises(ValidationError) as caught:
         Order.from_shopify(payload)
-    assert caught.value.paths == ("shipping_address", "line_items")
+    assert caught.value.paths == ("line_items",)
+    assert "is required" in str(caught.value)
+
+
+def test_a_digital_only_order_without_shipping_address_is_read_and_passes_the_check() -> None:
+    payload = _payload(shipping_address=None, shipping_lines=[])
+    payload["line_items"] = [
+        {"id": 1, "sku": None, "name": "Gift card", "quantity": 1, "price": "25.00",
+         "requires_shipping": False},
+    ]  # fmt: skip
+    order = Order.from_shopify(payload)
+    assert order.shipping_address == Address()
+    assert check_order(order, make_catalog()).can_proceed
+
+
+def test_a_physical_order_without_shipping_address_is_read_then_held_by_the_check() -> None:
+    payload = _payload()
+    del payload["shipping_address"]
+    order = Order.from_shopify(payload)
+    result = check_order(order, make_catalog())
+    assert "shipping_address.country_code" in result.paths
+
+
+def test_a_payload_wrapped_in_an_order_envelope_gets_a_hint() -> None:
+    with pytest.raises(ValidationError, match=r"pass payload\['order'\]"):
+        Order.from_shopify({"order": _payload()})
+
+
+def test_every_problem_of_a_line_is_reported_even_when_its_price_is_bad() -> None:
+    payload = _payload(currency="EURO")
+    payload["line_items"][0].update(price=17.9, quantity=0)
+    with pytest.raises(ValidationError) as caught:
+        Order.from_shopify(payload)
+    assert caught.value.paths == (
+        "line_items[0].price",
+        "line_items[0].quantity",
+        "currency",
+    )
+
+
+def test_a_line_that_is_not_an_object_is_reported_as_such() -> None:
+    payload = _payload()
+    payload["line_items"].append("oops")
+    with pytest.raises(ValidationError) as caught:
+        Order.from_shopify(payload)
+    assert [str(p) for p in caught.value.problems] == [
+        "line_items[2]: must be an object, got 'oops'"
+    ]
+
+
+def test_a_multi_line_note_and_numeric_properties_are_kept() -> None:
+    payload = _payload(note="Please leave at the back door.\nThanks!")
+    payload["line_items"][0]["properties"] = [
+        {"name": "Engraving", "value": "Love,\nM."},
+        {"name": "Size", "value": 42},
+        {"name": "Gift", "value": None},
+    ]
+    order = Order.from_shopify(payload)
+    assert order.note == "Please leave at the back door.\nThanks!"
+    assert order.line_items[0].properties == (
+        ("Engraving", "Love,\nM."),
+        ("Size", "42"),
+        ("Gift", ""),
+    )
+
+
+def test_a_bad_province_name_is_reported_under_the_key_it_came_from() -> None:
+    payload = _payload()
+    del payload["shipping_address"]["province_code"]
+    payload["shipping_address"]["province"] = 42
+    with pytest.raises(ValidationError) as caught:
+        Order.from_shopify(payload)
+    assert caught.value.paths == ("shipping_address.province",)
 
 
 def test_a_malformed_shipping_line_is_reported() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -420,3 +421,77 @@ def test_values_are_frozen() -> None:
         order.reference = "#2"  # type: ignore[misc]
     assert hash(make_address()) == hash(make_address())
     assert LineItem("a", "b", 1, Money("1", "USD")) == LineItem("a", "b", 1, Money("1.00", "USD"))
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_a_naive_pendulum_datetime_is_refused_like_any_naive_datetime() -> None:
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        make_order(placed_at=pendulum.naive(2026, 1, 1, 12))
+    with pytest.raises(ValidationError) as caught:
+        AtFactory("X", as_of=pendulum.naive(2026, 1, 2), quantity=1, ready_by=AS_OF)
+    assert caught.value.paths == ("as_of",)
+
+
+def test_an_iso_string_without_offset_gets_a_hint_to_add_one() -> None:
+    with pytest.raises(ValidationError, match="no UTC offset"):
+        make_order(placed_at="2026-11-23T10:14:05")
+
+
+def test_a_time_in_a_dst_gap_keeps_the_offset_it_came_with() -> None:
+    gap = dt.datetime(2026, 3, 8, 2, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    stock = InWarehouse("X", as_of=gap, quantity=1)
+    # (PEP 495: a gap time never compares equal across zones, so compare in UTC.)
+    assert stock.as_of == gap.astimezone(dt.UTC)
+    assert stock.as_of == pendulum.datetime(2026, 3, 8, 7, 30, tz="UTC")
+
+
+def test_negative_zero_is_plain_zero() -> None:
+    assert str(Money("-0", "USD")) == "0.00 USD"
+    assert str(-Money.zero("USD")) == "0.00 USD"
+    assert str(Money("-0.05", "USD") + Money("0.05", "USD")) == "0.00 USD"
+
+
+def test_a_blank_country_code_counts_as_missing() -> None:
+    assert Address(country_code="  ").country_code is None
+    assert CustomsInfo(origin_country="").origin_country is None
+
+
+def test_a_multi_line_note_is_kept_but_a_title_is_folded_to_one_line() -> None:
+    order = make_order(note="Leave at the back door.\nThanks!\tM.")
+    assert order.note == "Leave at the back door.\nThanks!\tM."
+    assert make_line(0, title="Phone case\t(black)\n").title == "Phone case (black)"
+
+
+def test_weekday_names_must_be_whole_names_or_three_letter_abbreviations() -> None:
+    assert make_supplier(work_days=["MONDAY", "tue"]).work_days == {
+        Weekday.MONDAY,
+        Weekday.TUESDAY,
+    }
+    assert problems_of(make_supplier, work_days=["Monkey"]) == ("work_days",)
+
+
+def test_closed_days_are_asked_about_dates_not_instants() -> None:
+    supplier = make_supplier()
+    with pytest.raises(ValidationError, match="supplier's timezone"):
+        supplier.is_closed_on(pendulum.datetime(2026, 10, 1, tz="Asia/Shanghai"))
+    assert not supplier.is_closed_on(pendulum.date(2026, 10, 1))
+
+
+def test_a_restock_expected_before_the_answer_was_given_is_refused() -> None:
+    assert problems_of(OutOfStock, "SZ-1", as_of=AS_OF, restock_eta=AS_OF.subtract(days=1)) == (
+        "restock_eta",
+    )
+
+
+def test_an_empty_destination_list_is_refused_rather_than_shipping_nowhere() -> None:
+    assert problems_of(make_supplier, destinations=[]) == ("destinations",)
+    assert problems_of(SkuSource, "s", "x", destinations=[]) == ("destinations",)
+
+
+def test_catalogue_lookups_tidy_whitespace_as_the_entries_do() -> None:
+    catalog = SupplierCatalog([CatalogEntry("TEE  RED\tM", [SkuSource("s1", "x")])])
+    assert catalog.get("TEE RED M") is not None
+    assert catalog.get(" TEE   RED M ") is not None
+    assert catalog.get(None) is None

@@ -384,72 +384,75 @@ POSTAL_CODE_OPTIONAL: Final[frozenset[str]] = frozenset(
 POSTAL_CODE_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
     {
         # ZIP or ZIP+4, with or without the hyphen.
-        "US": re.compile(r"\d{5}(?:[- ]?\d{4})?"),
+        "US": re.compile(r"\d{5}(?:[- ]?\d{4})?", re.ASCII),
         # A1A 1A1; letters D, F, I, O, Q, U never appear, W and Z never lead.
-        "CA": re.compile(r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d"),
+        "CA": re.compile(
+            r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d", re.ASCII
+        ),
         # Outward code (A9, A99, A9A, AA9, AA99, AA9A) + inward code (9AA), or GIR 0AA.
         "GB": re.compile(
             r"GIR ?0AA"
             r"|[A-PR-UWYZ](?:\d[A-HJKPSTUW]?|\d\d|[A-HK-Y]\d[ABEHMNPRV-Y]?|[A-HK-Y]\d\d)"
-            r" ?\d[ABD-HJLNP-UW-Z]{2}"
+            r" ?\d[ABD-HJLNP-UW-Z]{2}",
+            re.ASCII,
         ),
-        "DE": re.compile(r"\d{5}"),
-        "FR": re.compile(r"\d{5}"),
-        "IT": re.compile(r"\d{5}"),
+        "DE": re.compile(r"\d{5}", re.ASCII),
+        "FR": re.compile(r"\d{5}", re.ASCII),
+        "IT": re.compile(r"\d{5}", re.ASCII),
         # The first two digits are the province number, 01-52.
-        "ES": re.compile(r"(?:0[1-9]|[1-4]\d|5[0-2])\d{3}"),
-        "NL": re.compile(r"[1-9]\d{3} ?[A-Z]{2}"),
-        "BE": re.compile(r"[1-9]\d{3}"),
-        "AT": re.compile(r"[1-9]\d{3}"),
-        "CH": re.compile(r"[1-9]\d{3}"),
-        "SE": re.compile(r"[1-9]\d{2} ?\d{2}"),
-        "NO": re.compile(r"\d{4}"),
-        "DK": re.compile(r"\d{4}"),
-        "FI": re.compile(r"\d{5}"),
-        "PL": re.compile(r"\d{2}-?\d{3}"),
-        "PT": re.compile(r"[1-9]\d{3}[- ]?\d{3}"),
+        "ES": re.compile(r"(?:0[1-9]|[1-4]\d|5[0-2])\d{3}", re.ASCII),
+        "NL": re.compile(r"[1-9]\d{3} ?[A-Z]{2}", re.ASCII),
+        "BE": re.compile(r"[1-9]\d{3}", re.ASCII),
+        "AT": re.compile(r"[1-9]\d{3}", re.ASCII),
+        "CH": re.compile(r"[1-9]\d{3}", re.ASCII),
+        "SE": re.compile(r"[1-9]\d{2} ?\d{2}", re.ASCII),
+        "NO": re.compile(r"\d{4}", re.ASCII),
+        "DK": re.compile(r"\d{4}", re.ASCII),
+        "FI": re.compile(r"\d{5}", re.ASCII),
+        "PL": re.compile(r"\d{2}-?\d{3}", re.ASCII),
+        "PT": re.compile(r"[1-9]\d{3}[- ]?\d{3}", re.ASCII),
         # Eircode: routing key (letter + 2 digits, or D6W) + 4-character unique identifier.
-        "IE": re.compile(r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}"),
-        "CZ": re.compile(r"[1-7]\d{2} ?\d{2}"),
-        "SK": re.compile(r"\d{3} ?\d{2}"),
-        "AU": re.compile(r"\d{4}"),
-        "NZ": re.compile(r"\d{4}"),
-        "JP": re.compile(r"\d{3}-?\d{4}"),
-        "CN": re.compile(r"\d{6}"),
-        "IN": re.compile(r"[1-9]\d{2} ?\d{3}"),
-        "BR": re.compile(r"\d{5}-?\d{3}"),
-        "MX": re.compile(r"\d{5}"),
-        "KR": re.compile(r"\d{5}"),
-        "SG": re.compile(r"\d{6}"),
-        "ZA": re.compile(r"\d{4}"),
-        "IL": re.compile(r"\d{7}"),
+        "IE": re.compile(r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}", re.ASCII),
+        "CZ": re.compile(r"[1-7]\d{2} ?\d{2}", re.ASCII),
+        "SK": re.compile(r"\d{3} ?\d{2}", re.ASCII),
+        "AU": re.compile(r"\d{4}", re.ASCII),
+        "NZ": re.compile(r"\d{4}", re.ASCII),
+        "JP": re.compile(r"\d{3}-?\d{4}", re.ASCII),
+        "CN": re.compile(r"\d{6}", re.ASCII),
+        "IN": re.compile(r"[1-9]\d{2} ?\d{3}", re.ASCII),
+        "BR": re.compile(r"\d{5}-?\d{3}", re.ASCII),
+        "MX": re.compile(r"\d{5}", re.ASCII),
+        "KR": re.compile(r"\d{5}", re.ASCII),
+        "SG": re.compile(r"\d{6}", re.ASCII),
+        "ZA": re.compile(r"\d{4}", re.ASCII),
+        "IL": re.compile(r"\d{7}", re.ASCII),
         # The first two digits are the province number, 01-81.
-        "TR": re.compile(r"(?:0[1-9]|[1-7]\d|8[01])\d{3}"),
-        "RU": re.compile(r"\d{6}"),
-        "SA": re.compile(r"\d{5}(?:-?\d{4})?"),
+        "TR": re.compile(r"(?:0[1-9]|[1-7]\d|8[01])\d{3}", re.ASCII),
+        "RU": re.compile(r"\d{6}", re.ASCII),
+        "SA": re.compile(r"\d{5}(?:-?\d{4})?", re.ASCII),
         # CPA (A9999AAA; the province letter is never I or O) or the older 4-digit code.
-        "AR": re.compile(r"[A-HJ-NP-Z]\d{4}[A-Z]{3}|\d{4}"),
-        "HU": re.compile(r"[1-9]\d{3}"),
-        "GR": re.compile(r"[1-8]\d{2} ?\d{2}"),
-        "RO": re.compile(r"\d{6}"),
-        "LU": re.compile(r"(?:L-?)?\d{4}"),
-        "SI": re.compile(r"(?:SI-?)?\d{4}"),
-        "HR": re.compile(r"(?:HR-?)?\d{5}"),
-        "BG": re.compile(r"\d{4}"),
-        "EE": re.compile(r"\d{5}"),
-        "LT": re.compile(r"(?:LT-?)?\d{5}"),
-        "LV": re.compile(r"(?:LV-?)?\d{4}"),
-        "UA": re.compile(r"\d{5}"),
-        "IS": re.compile(r"\d{3}"),
-        "MY": re.compile(r"\d{5}"),
-        "TH": re.compile(r"\d{5}"),
-        "ID": re.compile(r"\d{5}"),
-        "PH": re.compile(r"\d{4}"),
-        "VN": re.compile(r"\d{6}"),
+        "AR": re.compile(r"[A-HJ-NP-Z]\d{4}[A-Z]{3}|\d{4}", re.ASCII),
+        "HU": re.compile(r"[1-9]\d{3}", re.ASCII),
+        "GR": re.compile(r"[1-8]\d{2} ?\d{2}", re.ASCII),
+        "RO": re.compile(r"\d{6}", re.ASCII),
+        "LU": re.compile(r"(?:L-?)?\d{4}", re.ASCII),
+        "SI": re.compile(r"(?:SI-?)?\d{4}", re.ASCII),
+        "HR": re.compile(r"(?:HR-?)?\d{5}", re.ASCII),
+        "BG": re.compile(r"\d{4}", re.ASCII),
+        "EE": re.compile(r"\d{5}", re.ASCII),
+        "LT": re.compile(r"(?:LT-?)?\d{5}", re.ASCII),
+        "LV": re.compile(r"(?:LV-?)?\d{4}", re.ASCII),
+        "UA": re.compile(r"\d{5}", re.ASCII),
+        "IS": re.compile(r"\d{3}", re.ASCII),
+        "MY": re.compile(r"\d{5}", re.ASCII),
+        "TH": re.compile(r"\d{5}", re.ASCII),
+        "ID": re.compile(r"\d{5}", re.ASCII),
+        "PH": re.compile(r"\d{4}", re.ASCII),
+        "VN": re.compile(r"\d{6}", re.ASCII),
         # 3 digits, or the longer 3+2 / 3+3 forms.
-        "TW": re.compile(r"\d{3}(?:-?\d{2,3})?"),
-        "CL": re.compile(r"\d{3}-?\d{4}"),
-        "CO": re.compile(r"\d{6}"),
+        "TW": re.compile(r"\d{3}(?:-?\d{2,3})?", re.ASCII),
+        "CL": re.compile(r"\d{3}-?\d{4}", re.ASCII),
+        "CO": re.compile(r"\d{6}", re.ASCII),
     }
 )
 
@@ -513,7 +516,7 @@ POSTAL_CODE_EXAMPLES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
-_WHITESPACE_RUN: Final = re.compile(r"\s+")
+_WHITESPACE_RUN: Final = re.compile(r"\s+", re.ASCII)
 
 
 def normalize_postal_code(country_code: str, value: str) -> str:
@@ -523,6 +526,8 @@ def normalize_postal_code(country_code: str, value: str) -> str:
     (separators are never added or removed).
     """
     del country_code  # reserved for per-country normalisation
+    # NFKC folds full-width forms (Japanese keyboards type "１００－０００１") to ASCII.
+    value = unicodedata.normalize("NFKC", value)
     return _WHITESPACE_RUN.sub(" ", value.strip()).upper()
 
 
@@ -856,7 +861,7 @@ _NAME_ALIASES: Final[Mapping[str, Mapping[str, str]]] = {
 }
 
 _NAME_PUNCTUATION: Final = re.compile("[.,'`\u2019]")
-_NAME_SEPARATORS: Final = re.compile(r"[-_/]")
+_NAME_SEPARATORS: Final = re.compile(r"[-_/]", re.ASCII)
 
 
 def _fold_name(text: str) -> str:

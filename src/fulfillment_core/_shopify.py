@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._currencies import CURRENCY_MINOR_UNITS as _CURRENCIES
-from ._validation import describe
+from ._validation import describe, top_field
 from .address import Address, Contact
 from .exceptions import Problem, ValidationError
 from .money import Money
@@ -26,14 +26,23 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def build(self, path: str, factory: Callable[[], Any], renames: Mapping[str, str]) -> Any:
-        """Call ``factory``; re-root its problems under ``path``, renaming our field names."""
+    def build(
+        self,
+        path: str,
+        factory: Callable[[], Any],
+        renames: Mapping[str, str],
+        drop: frozenset[str] = frozenset(),
+    ) -> Any:
+        """Call ``factory``; re-root its problems under ``path``, renaming our field names and
+        leaving out those about the fields in ``drop`` (already reported elsewhere)."""
         try:
             return factory()
         except ValidationError as error:
             for problem in error.problems:
-                field = problem.path.split(".", 1)[0]
-                mapped = renames.get(field, field)
+                field, dot, rest = problem.path.partition(".")
+                if field in drop:
+                    continue
+                mapped = renames.get(field, field) + dot + rest
                 self.problems.append(Problem(mapped, problem.message, problem.hint).under(path))
             return None
 
@@ -66,15 +75,25 @@ def order_from_shopify(payload: Mapping[str, Any]) -> Order:
     reader = _Reader()
     currency = payload.get("currency")
     currency_bad = not isinstance(currency, str) or currency.strip().upper() not in _CURRENCIES
-    ship = _mapping(payload.get("shipping_address"))
-    if "shipping_address" not in payload or not isinstance(payload["shipping_address"], Mapping):
-        reader.problems.append(
-            Problem(
-                "shipping_address",
-                "is missing or not an object",
-                "orders for physical goods carry a shipping address",
-            )
+    if _looks_wrapped(payload):
+        raise ValidationError(
+            _SUBJECT,
+            [
+                Problem(
+                    "",
+                    "is wrapped in an 'order' key",
+                    "pass payload['order'], the order object itself",
+                )
+            ],
         )
+    # No shipping address is legitimate for digital-only orders; the data check holds the
+    # order if a line needs shipping.
+    raw_address = payload.get("shipping_address")
+    if raw_address is not None and not isinstance(raw_address, Mapping):
+        reader.problems.append(
+            Problem("shipping_address", f"must be an object, got {describe(raw_address)}")
+        )
+    ship = _mapping(raw_address)
     address = reader.build(
         "shipping_address",
         lambda: Address(
@@ -88,7 +107,10 @@ def order_from_shopify(payload: Mapping[str, Any]) -> Order:
             country_code=ship.get("country_code"),
             phone=ship.get("phone"),
         ),
-        {"postal_code": "zip", "province": "province_code"},
+        {
+            "postal_code": "zip",
+            "province": "province_code" if ship.get("province_code") else "province",
+        },
     )
     customer = _mapping(payload.get("customer"))
     contact = reader.build(
@@ -101,32 +123,46 @@ def order_from_shopify(payload: Mapping[str, Any]) -> Order:
     )
     raw_items = payload.get("line_items")
     items: list[LineItem] = []
-    if not isinstance(raw_items, list):
+    if raw_items is None:
+        reader.problems.append(Problem("line_items", "is required", "an order has line items"))
+        raw_items = []
+    elif not isinstance(raw_items, list):
         reader.problems.append(Problem("line_items", f"must be a list, got {describe(raw_items)}"))
         raw_items = []
     for index, raw in enumerate(raw_items):
-        line = _mapping(raw)
+        path = f"line_items[{index}]"
+        if not isinstance(raw, Mapping):
+            reader.problems.append(Problem(path, f"must be an object, got {describe(raw)}"))
+            continue
+        line = raw
+        price = reader.build(
+            path,
+            lambda line=line: Money(line.get("price"), currency),  # type: ignore[misc]
+            {"amount": "price"},
+        )
         item = reader.build(
-            f"line_items[{index}]",
-            lambda line=line: LineItem(  # type: ignore[misc]
+            path,
+            lambda line=line, price=price: LineItem(  # type: ignore[misc]
                 _text(line.get("id")),
                 line.get("sku"),
                 line.get("quantity"),
-                Money(line.get("price"), currency),
+                price,
                 title=line.get("name") or line.get("title") or "",
                 variant_id=_text(line.get("variant_id")),
                 properties=line.get("properties") or (),
                 grams=line.get("grams"),
                 requires_shipping=line.get("requires_shipping", True),
             ),
-            {"amount": "price", "currency": "currency", "id": "id"},
+            {},
+            # A price that failed was reported above, under its Shopify name.
+            drop=frozenset({"unit_price"}) if price is None else frozenset(),
         )
         if item is not None:
             items.append(item)
     shipping_price = _shipping_price(reader, payload, currency)
     # Build the order even when parts failed, so its own fields are checked too; what it says
     # about the parts that failed was already reported from inside them.
-    failed = {_top(problem.path) for problem in reader.problems}
+    failed = {top_field(problem.path) for problem in reader.problems}
     own = _Reader()
     order = own.build(
         "",
@@ -135,9 +171,9 @@ def order_from_shopify(payload: Mapping[str, Any]) -> Order:
             payload.get("name") or _text(payload.get("order_number")),
             payload.get("created_at"),
             currency,
-            contact,
             address,
             tuple(items),
+            contact=contact,
             shipping_price=shipping_price,
             payment_status=payload.get("financial_status") or "pending",
             storefront="shopify",
@@ -145,7 +181,7 @@ def order_from_shopify(payload: Mapping[str, Any]) -> Order:
         ),
         {"reference": "name", "placed_at": "created_at", "payment_status": "financial_status"},
     )
-    problems = reader.problems + [p for p in own.problems if _top(p.path) not in failed]
+    problems = reader.problems + [p for p in own.problems if top_field(p.path) not in failed]
     if currency_bad:
         problems = [p for p in problems if not p.path.endswith(".currency")]
     if order is None or problems:
@@ -154,8 +190,9 @@ def order_from_shopify(payload: Mapping[str, Any]) -> Order:
     return order
 
 
-def _top(path: str) -> str:
-    return path.split(".", 1)[0].split("[", 1)[0]
+def _looks_wrapped(payload: Mapping[str, Any]) -> bool:
+    """``{"order": {...}}``: the REST API's response envelope rather than the order."""
+    return set(payload) == {"order"} and isinstance(payload["order"], Mapping)
 
 
 def _shipping_price(reader: _Reader, payload: Mapping[str, Any], currency: object) -> Any:

@@ -52,14 +52,6 @@ def to_text(value: Any) -> Any:
     return value
 
 
-def to_optional_text(value: Any) -> Any:
-    """Like :func:`to_text`, but an empty or blank string becomes ``None``."""
-    if isinstance(value, str):
-        value = unicodedata.normalize("NFC", value).strip()
-        return value or None
-    return value
-
-
 def to_line(value: Any) -> Any:
     """One line of text: NFC, whitespace runs (even newlines) folded to one space, blank to None."""
     if isinstance(value, str):
@@ -89,13 +81,18 @@ def to_datetime(value: Any) -> Any:
     """
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value.strip())
+            parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             return value
+        if parsed.utcoffset() is None:
+            return value  # the check explains that the offset is missing
+        value = parsed
     if isinstance(value, dt.datetime) and value.utcoffset() is not None:
         if isinstance(value, pendulum.DateTime) and value.tzinfo is UTC:
             return value
-        return pendulum.instance(value).in_timezone(UTC)
+        # Convert with the offset the value already carries: pendulum.instance() would work the
+        # wall time out again in the zone and shift a time in a DST gap by an hour.
+        return pendulum.instance(value.astimezone(dt.UTC)).in_timezone(UTC)
     return value
 
 
@@ -160,11 +157,16 @@ def to_frozenset(value: Any, item: Callable[[Any], Any]) -> Any:
     return value
 
 
-def to_country_code(value: Any) -> Any:
-    """Upper-case and strip a country (or currency) code string."""
+def to_code(value: Any) -> Any:
+    """A country or currency code: stripped and upper-cased; blank becomes ``None``."""
     if isinstance(value, str):
-        return value.strip().upper()
+        return value.strip().upper() or None
     return value
+
+
+def top_field(path: str) -> str:
+    """The first field of a problem path: ``line_items[2].sku`` gives ``line_items``."""
+    return path.split(".", 1)[0].split("[", 1)[0]
 
 
 def is_country_code(value: object) -> bool:
@@ -176,7 +178,19 @@ def to_country_set(value: Any) -> Any:
     """An optional collection of country codes to a frozenset of upper-cased codes."""
     if value is None:
         return None
-    return to_frozenset(value, to_country_code)
+    return to_frozenset(value, to_code)
+
+
+def is_aware(value: object) -> bool:
+    """Whether ``value`` is a datetime that knows its UTC offset."""
+    return isinstance(value, dt.datetime) and value.utcoffset() is not None
+
+
+def _is_naive_iso(text: str) -> bool:
+    try:
+        return dt.datetime.fromisoformat(text.strip()).utcoffset() is None
+    except ValueError:
+        return False
 
 
 # --------------------------------------------------------------------------- the checker
@@ -208,8 +222,10 @@ class Checker:
         required: bool = True,
         max_length: int | None = None,
         hint: str = "",
+        multiline: bool = False,
     ) -> bool:
-        """A string; non-empty when ``required``; at most ``max_length`` characters."""
+        """A string; non-empty when ``required``; at most ``max_length`` characters; no control
+        characters (but line breaks and tabs when ``multiline``)."""
         if value is None:
             if required:
                 self.fail(path, "is required", hint or "give a non-empty string")
@@ -224,7 +240,8 @@ class Checker:
         if max_length is not None and len(value) > max_length:
             self.fail(path, f"is {len(value)} characters long; the limit is {max_length}", hint)
             return False
-        if any(unicodedata.category(ch) == "Cc" for ch in value):
+        allowed = "\n\r\t" if multiline else ""
+        if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
             self.fail(path, "contains control characters", "remove tabs, newlines and the like")
             return False
         return True
@@ -258,7 +275,7 @@ class Checker:
             return False
         return True
 
-    def decimal(self, path: str, value: object, *, minimum: Decimal | None = None) -> bool:
+    def decimal(self, path: str, value: object) -> bool:
         """A finite ``Decimal`` (floats are refused: they cannot hold money exactly)."""
         if isinstance(value, float):
             self.fail(
@@ -277,22 +294,25 @@ class Checker:
         if not value.is_finite():
             self.fail(path, f"must be a finite number, got {value}")
             return False
-        if minimum is not None and value < minimum:
-            self.fail(path, f"must be at least {minimum}, got {value}")
-            return False
         return True
 
     def datetime(self, path: str, value: object, *, required: bool = True) -> bool:
         """A timezone-aware datetime (already converted to a UTC pendulum ``DateTime``)."""
         if value is None and not required:
             return True
-        if isinstance(value, pendulum.DateTime):
+        if isinstance(value, pendulum.DateTime) and value.utcoffset() is not None:
             return True
         if isinstance(value, dt.datetime):
             self.fail(
                 path,
                 "must be timezone-aware, got a naive datetime",
                 "attach a timezone, e.g. pendulum.datetime(..., tz='UTC')",
+            )
+        elif isinstance(value, str) and _is_naive_iso(value):
+            self.fail(
+                path,
+                f"{value!r} has no UTC offset, so the instant is ambiguous",
+                "add one, e.g. '2026-03-01T09:30:00+08:00' or '...Z'",
             )
         else:
             self.fail(
@@ -333,10 +353,15 @@ class Checker:
         return False
 
     def countries(self, path: str, value: object, *, required: bool = True) -> bool:
-        """A frozenset of ISO 3166-1 alpha-2 country codes (``None`` allowed when optional)."""
-        return self.set_of(
+        """A non-empty frozenset of ISO 3166-1 alpha-2 codes (``None`` allowed when optional)."""
+        if not self.set_of(
             path, value, is_country_code, "ISO 3166-1 alpha-2 country codes", required=required
-        )
+        ):
+            return False
+        if value is not None and not value:
+            self.fail(path, "is empty, so nothing could ever ship", "leave it out to mean anywhere")
+            return False
+        return True
 
     def member(self, path: str, value: object, enum_cls: type[enum.Enum]) -> bool:
         if isinstance(value, enum_cls):

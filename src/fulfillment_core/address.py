@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import attrs
 
-from ._validation import Checker, to_country_code, to_line
+from ._validation import Checker, to_code, to_line
 
 __all__ = ["Address", "Contact"]
 
@@ -53,7 +53,7 @@ class Address:
     city: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     province: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     postal_code: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
-    country_code: str | None = attrs.field(default=None, converter=to_country_code, kw_only=True)
+    country_code: str | None = attrs.field(default=None, converter=to_code, kw_only=True)
     phone: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     tax_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
 

@@ -6,8 +6,9 @@ limited to some destination countries (a battery product the backup cannot fly t
 say). An entry also holds the product data a cross-border shipment needs: customs information
 and unit weight.
 
-SKUs are matched exactly after trimming surrounding whitespace: ``"TEE-RED-M"`` and
-``"tee-red-m"`` are different SKUs, as they are on Shopify.
+SKUs are matched exactly once whitespace is tidied (trimmed, inner runs folded to one space) and
+Unicode is normalised (NFC): ``"TEE-RED-M"`` and ``"tee-red-m"`` are different SKUs, as they are
+on Shopify.
 
 >>> from fulfillment_core import CatalogEntry, SkuSource, SupplierCatalog
 >>> catalog = SupplierCatalog([
@@ -118,7 +119,7 @@ class SupplierCatalog:
         object.__setattr__(self, "_by_sku", {entry.sku: entry for entry in self.entries})
 
     def __contains__(self, sku: object) -> bool:
-        return isinstance(sku, str) and sku.strip() in self._by_sku
+        return isinstance(sku, str) and self.get(sku) is not None
 
     def __iter__(self) -> Iterator[CatalogEntry]:
         return iter(self.entries)
@@ -128,9 +129,10 @@ class SupplierCatalog:
 
     def get(self, sku: str | None) -> CatalogEntry | None:
         """The entry for storefront ``sku``, or ``None`` when it is not mapped."""
-        if sku is None:
+        key = to_line(sku)
+        if not isinstance(key, str):
             return None
-        return self._by_sku.get(sku.strip())
+        return self._by_sku.get(key)
 
     def sources(self, sku: str | None, destination: str | None = None) -> tuple[SkuSource, ...]:
         """The ranked sources of ``sku`` that may ship to ``destination`` (empty if none)."""

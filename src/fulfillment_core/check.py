@@ -32,6 +32,7 @@ is needed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import attrs
@@ -42,11 +43,10 @@ from ._geo import (
     EU_MEMBER_STATES,
     POSTAL_CODE_EXAMPLES,
     POSTAL_CODE_OPTIONAL,
-    POSTAL_CODE_PATTERNS,
     SUBDIVISION_REQUIRED,
     SUBDIVISIONS,
     match_subdivision,
-    normalize_postal_code,
+    postal_code_is_valid,
 )
 from .address import Address, Contact
 from .catalog import SupplierCatalog
@@ -58,6 +58,14 @@ __all__ = ["LABEL_LINE_LIMIT", "OrderCheck", "check_order"]
 
 #: Characters most carriers print per label line (UPS, DHL, FedEx and many postal services).
 LABEL_LINE_LIMIT = 35
+
+#: Codes people type that are not ISO 3166-1 codes, and what they meant.
+_COUNTRY_MIXUPS = {
+    "UK": "the United Kingdom is 'GB'",
+    "EN": "England is part of the United Kingdom, 'GB'",
+    "USA": "the United States is 'US'",
+    "EL": "Greece is 'GR'",
+}
 
 #: Countries where a city is not part of a deliverable address.
 _CITY_OPTIONAL = frozenset({"SG", "MC", "VA", "GI"})
@@ -76,26 +84,34 @@ _PO_BOX = re.compile(
       | bo[iî]te\s+postale
       | casilla\s+de\s+correo
       | postbus                           # Netherlands
-      | box\s+\d+$                        # a line that is just "Box 123"
+      | postboks                          # Denmark, Norway
+      | private\s+bag                     # New Zealand, Australia, South Africa
+      | pmb\s*\d                          # a US private mailbox
     )
+    | ^\s*(?:box|b\.?p\.?|c\.?p\.?)\s+\d+\s*$  # a line that is just "Box 12", "BP 45", "CP 3"
     """,
     re.IGNORECASE | re.VERBOSE,
 )
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(?:\.[^@\s.]+)+")
-_PHONE_EXTENSION = re.compile(r"\s*(?:ext\.?|x|#)\s*\d{1,6}$", re.IGNORECASE)
+# Digits are ASCII digits: a label printer cannot print "٩٤٠٤٣". Input is NFKC-folded first,
+# so full-width digits typed on Asian keyboards count.
+_PHONE_EXTENSION = re.compile(r"\s*(?:ext\.?|x|#)\s*\d{1,6}$", re.IGNORECASE | re.ASCII)
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
-_PHONE = re.compile(r"\+?\d{7,15}")
-_HS_CODE = re.compile(r"\d{6,10}")
+_PHONE = re.compile(r"\+?\d{7,15}", re.ASCII)
+_HS_CODE = re.compile(r"\d{6,10}", re.ASCII)
+
+#: Territories inside another country's customs territory: no declaration between them.
+_CUSTOMS_TERRITORY = {"PR": "US"}
 
 #: Destinations whose customs need the recipient's tax id on cross-border parcels.
 _TAX_ID_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "BR": (
-        re.compile(r"\d{11}|[0-9A-Z]{12}\d{2}"),
+        re.compile(r"\d{11}|[0-9A-Z]{12}\d{2}", re.ASCII),
         "the recipient's CPF (11 digits) or CNPJ (14 characters)",
     ),
     "KR": (
-        re.compile(r"P\d{12}"),
+        re.compile(r"P\d{12}", re.ASCII),
         "the recipient's personal customs clearance code (P followed by 12 digits)",
     ),
 }
@@ -140,11 +156,14 @@ def check_order(
     country = address.country_code if address.country_code in COUNTRY_CODES else None
     international = _is_cross_border(supplier, country)
 
-    holds.extend(_address_holds(address, country))
-    holds.extend(_destination_holds(supplier, country))
-    if international and country in _TAX_ID_RULES:
-        holds.extend(_tax_id_holds(address, country))
-    warnings.extend(_address_warnings(address))
+    # A digital-only order (gift cards, downloads) goes nowhere: no address rules apply.
+    ships = any(item.requires_shipping for item in order.line_items)
+    if ships:
+        holds.extend(_address_holds(address, country))
+        holds.extend(_destination_holds(supplier, country))
+        if international and country in _TAX_ID_RULES:
+            holds.extend(_tax_id_holds(address, country))
+        warnings.extend(_address_warnings(address, country))
     holds.extend(_contact_holds(order.contact, address))
     holds.extend(_payment_holds(order))
     if order.risk_level is RiskLevel.MEDIUM:
@@ -185,10 +204,11 @@ def _address_holds(address: Address, country: str | None) -> Iterator[Hold]:
     if address.country_code is None:
         yield _address_hold("country_code", "the country is missing; ask for it")
     elif country is None:
+        suggestion = _COUNTRY_MIXUPS.get(address.country_code, "e.g. 'US', 'DE'")
         yield _address_hold(
             "country_code",
             f"{address.country_code!r} is not an ISO 3166-1 alpha-2 country code;"
-            " ask for the country (e.g. 'US', 'DE')",
+            f" ask for the country ({suggestion})",
         )
     if address.name is None:
         yield _address_hold("name", "the recipient's name is missing; carriers require it")
@@ -208,14 +228,12 @@ def _address_holds(address: Address, country: str | None) -> Iterator[Hold]:
                 "postal_code",
                 f"the postal code is missing; addresses in {where} need one{like}",
             )
-    elif country in POSTAL_CODE_PATTERNS:
-        normal = normalize_postal_code(country, postal_code)
-        if not POSTAL_CODE_PATTERNS[country].fullmatch(normal):
-            yield _address_hold(
-                "postal_code",
-                f"{postal_code!r} is not a valid postal code for {where};"
-                f" expected a code like {POSTAL_CODE_EXAMPLES[country]}",
-            )
+    elif country not in POSTAL_CODE_OPTIONAL and not postal_code_is_valid(country, postal_code):
+        yield _address_hold(
+            "postal_code",
+            f"{postal_code!r} is not a valid postal code for {where};"
+            f" expected a code like {POSTAL_CODE_EXAMPLES[country]}",
+        )
     province = address.province
     if province is None:
         if country in SUBDIVISION_REQUIRED:
@@ -288,7 +306,19 @@ def _brazil_tax_id_ok(compact: str) -> bool:
     return True
 
 
-def _address_warnings(address: Address) -> Iterator[DataWarning]:
+def _address_warnings(address: Address, country: str | None) -> Iterator[DataWarning]:
+    postal_code = address.postal_code
+    if (
+        country in POSTAL_CODE_OPTIONAL
+        and postal_code is not None
+        and not postal_code_is_valid(country, postal_code)
+    ):
+        yield DataWarning(
+            WarningCode.POSTAL_CODE_FORMAT,
+            "shipping_address.postal_code",
+            f"{postal_code!r} does not look like a postal code of {_country_name(country)}"
+            f" (like {POSTAL_CODE_EXAMPLES[country]}); it is optional there, so it may stay",
+        )
     for field in ("name", "company", "address1", "address2", "city"):
         value = getattr(address, field)
         if value is not None and len(value) > LABEL_LINE_LIMIT:
@@ -312,6 +342,7 @@ def _address_warnings(address: Address) -> Iterator[DataWarning]:
 
 
 def _phone_ok(phone: str) -> bool:
+    phone = unicodedata.normalize("NFKC", phone)
     digits = _PHONE_PUNCTUATION.sub("", _PHONE_EXTENSION.sub("", phone))
     return bool(_PHONE.fullmatch(digits))
 
@@ -374,9 +405,13 @@ def _payment_holds(order: Order) -> Iterator[Hold]:
 
 
 def _is_cross_border(supplier: Supplier | None, country: str | None) -> bool:
-    if supplier is None or country is None or supplier.country == country:
+    if supplier is None or country is None:
         return False
-    return not (supplier.country in EU_MEMBER_STATES and country in EU_MEMBER_STATES)
+    origin = _CUSTOMS_TERRITORY.get(supplier.country, supplier.country)
+    destination = _CUSTOMS_TERRITORY.get(country, country)
+    if origin == destination:
+        return False
+    return not (origin in EU_MEMBER_STATES and destination in EU_MEMBER_STATES)
 
 
 def _line_holds(

@@ -24,7 +24,9 @@ import attrs
 __all__ = [
     "CurrencyMismatchError",
     "FulfillmentError",
+    "IllegalTransitionError",
     "Problem",
+    "TransitionRefusedError",
     "ValidationError",
 ]
 
@@ -83,10 +85,6 @@ class ValidationError(FulfillmentError, ValueError):
         """The field paths of the problems, in order (handy in tests and API error bodies)."""
         return tuple(problem.path for problem in self.problems)
 
-    def under(self, prefix: str, subject: str | None = None) -> ValidationError:
-        """The same error re-rooted under ``prefix``, as seen by a containing value."""
-        return ValidationError(subject or self.subject, (p.under(prefix) for p in self.problems))
-
 
 class CurrencyMismatchError(FulfillmentError, TypeError):
     """Arithmetic or comparison between two different currencies.
@@ -102,3 +100,35 @@ class CurrencyMismatchError(FulfillmentError, TypeError):
             f"cannot {operation} {left} and {right}: amounts in different currencies never mix;"
             f" convert one of them to the other currency first"
         )
+
+
+class IllegalTransitionError(FulfillmentError):
+    """A trigger that the lifecycle table has no edge for in the current status.
+
+    Names the aggregate (``subject``), its ``status``, the ``trigger`` and what is ``allowed``
+    instead. Raised before anything changes.
+    """
+
+    def __init__(self, subject: str, status: str, trigger: str, allowed: Iterable[str]) -> None:
+        self.subject = subject
+        self.status = status
+        self.trigger = trigger
+        self.allowed: tuple[str, ...] = tuple(allowed)
+        choices = ", ".join(self.allowed) or "nothing (the status is final)"
+        super().__init__(
+            f"{subject} is {status}: {trigger!r} is not allowed there; allowed: {choices}"
+        )
+
+
+class TransitionRefusedError(FulfillmentError):
+    """A trigger the table allows in this status, refused by its rule now, with the reason.
+
+    Raised before anything changes.
+    """
+
+    def __init__(self, subject: str, status: str, trigger: str, reason: str) -> None:
+        self.subject = subject
+        self.status = status
+        self.trigger = trigger
+        self.reason = reason
+        super().__init__(f"{subject} is {status}: {trigger!r} refused: {reason}")

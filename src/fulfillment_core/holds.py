@@ -107,6 +107,8 @@ class WarningCode(enum.StrEnum):
 
     PO_BOX = "po_box"
     LINE_TOO_LONG = "line_too_long"
+    #: A postal code in an unusual format where the country does not require one.
+    POSTAL_CODE_FORMAT = "postal_code_format"
     ELEVATED_FRAUD_RISK = "elevated_fraud_risk"
 
 

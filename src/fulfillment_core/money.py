@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 import attrs
 
 from ._currencies import CURRENCY_MINOR_UNITS
-from ._validation import Checker, describe, to_country_code, to_decimal
+from ._validation import Checker, describe, to_code, to_decimal
 from .exceptions import CurrencyMismatchError, Problem, ValidationError
 
 __all__ = ["Money"]
@@ -38,6 +38,11 @@ _QUANTUM = {code: Decimal(1).scaleb(-places) for code, places in CURRENCY_MINOR_
 
 def _quantum(currency: str) -> Decimal:
     return _QUANTUM[currency]
+
+
+def _no_negative_zero(amount: Decimal) -> Decimal:
+    """``-0.00`` and ``0.00`` are the same money: store and print one of them."""
+    return amount if amount else amount.copy_abs()
 
 
 @attrs.frozen(repr=False)
@@ -52,7 +57,7 @@ class Money:
     """
 
     amount: Decimal = attrs.field(converter=to_decimal)
-    currency: str = attrs.field(converter=to_country_code)
+    currency: str = attrs.field(converter=to_code)
 
     def __attrs_post_init__(self) -> None:
         check = Checker()
@@ -75,20 +80,21 @@ class Money:
                         "round it first, e.g. with Money.rounded(...)",
                     )
                 else:
-                    object.__setattr__(self, "amount", exact)
+                    object.__setattr__(self, "amount", _no_negative_zero(exact))
         check.done("Money")
 
     # ------------------------------------------------------------------ constructors
 
     @classmethod
     def _exact(cls, amount: Decimal, currency: str) -> Money:
-        """Build without validation; only for amounts already known to be exact and in range."""
+        """Build from an exact result of arithmetic: checks the range, skips the other checks."""
         if abs(amount) >= _LIMIT:
             raise ValidationError(
                 "Money", [Problem("amount", f"{amount} is beyond the supported range (< 10**15)")]
             )
         money = object.__new__(cls)
-        object.__setattr__(money, "amount", amount.quantize(_quantum(currency)))
+        exact = amount.quantize(_quantum(currency))
+        object.__setattr__(money, "amount", _no_negative_zero(exact))
         object.__setattr__(money, "currency", currency)
         return money
 
@@ -105,7 +111,7 @@ class Money:
                 "Money",
                 [Problem("units", f"must be a whole number of minor units, got {describe(units)}")],
             )
-        code = to_country_code(currency)
+        code = to_code(currency)
         if not isinstance(code, str) or code not in CURRENCY_MINOR_UNITS:
             return cls(Decimal(units), currency)  # reports the bad currency
         return cls(Decimal(units).scaleb(-CURRENCY_MINOR_UNITS[code]), code)
@@ -116,7 +122,7 @@ class Money:
     ) -> Money:
         """Round ``amount`` to the currency's minor units (banker's rounding by default)."""
         value = to_decimal(amount)
-        code = to_country_code(currency)
+        code = to_code(currency)
         if (
             isinstance(value, Decimal)
             and value.is_finite()

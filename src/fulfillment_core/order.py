@@ -14,7 +14,9 @@ Build one from keyword arguments, from the documented dict form
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -24,7 +26,7 @@ from ._validation import (
     Checker,
     describe,
     first_duplicates,
-    to_country_code,
+    to_code,
     to_datetime,
     to_enum,
     to_line,
@@ -75,12 +77,35 @@ def _to_properties(value: Any) -> Any:
     pairs: list[object] = []
     for item in value:
         if isinstance(item, Mapping) and set(item) == {"name", "value"}:
-            pairs.append((to_text(item["name"]), to_text(item["value"])))
+            pairs.append((to_text(item["name"]), _property_value(item["value"])))
         elif isinstance(item, (list, tuple)) and len(item) == 2:
-            pairs.append((to_text(item[0]), to_text(item[1])))
+            pairs.append((to_text(item[0]), _property_value(item[1])))
         else:
             pairs.append(item)
     return tuple(pairs)
+
+
+def _property_value(value: Any) -> Any:
+    """Property values are free-form display text: a number or an empty value becomes text."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float, Decimal)):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return to_text(value)
+
+
+def _no_controls(pair: tuple[str, str]) -> bool:
+    """Property names are one line; values may break lines (engraving text often does)."""
+    name, value = pair
+    return not any(unicodedata.category(ch) == "Cc" for ch in name) and not any(
+        unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value
+    )
+
+
+def _to_title(value: Any) -> Any:
+    """A product title on one line (blank stays ``""``)."""
+    value = to_line(value)
+    return "" if value is None else value
 
 
 def _to_hs_code(value: Any) -> Any:
@@ -101,13 +126,13 @@ class CustomsInfo:
     """
 
     hs_code: str | None = attrs.field(default=None, converter=_to_hs_code, kw_only=True)
-    origin_country: str | None = attrs.field(default=None, converter=to_country_code, kw_only=True)
+    origin_country: str | None = attrs.field(default=None, converter=to_code, kw_only=True)
     description: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         check = Checker()
         check.text("hs_code", self.hs_code, required=False, max_length=32)
-        check.text("origin_country", self.origin_country or None, required=False, max_length=8)
+        check.text("origin_country", self.origin_country, required=False, max_length=8)
         check.text("description", self.description, required=False, max_length=255)
         check.done("CustomsInfo")
 
@@ -134,7 +159,7 @@ class LineItem:
     sku: str | None = attrs.field(converter=to_line)
     quantity: int
     unit_price: Money
-    title: str = attrs.field(default="", converter=to_text, kw_only=True)
+    title: str = attrs.field(default="", converter=_to_title, kw_only=True)
     variant_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     properties: tuple[tuple[str, str], ...] = attrs.field(
         default=(), converter=_to_properties, kw_only=True
@@ -153,7 +178,10 @@ class LineItem:
         check.text("title", self.title, required=False, max_length=1024)
         check.text("variant_id", self.variant_id, required=False, max_length=255)
         if not isinstance(self.properties, tuple) or not all(
-            isinstance(p, tuple) and len(p) == 2 and all(isinstance(s, str) for s in p)
+            isinstance(p, tuple)
+            and len(p) == 2
+            and all(isinstance(s, str) for s in p)
+            and _no_controls(p)
             for p in self.properties
         ):
             check.fail(
@@ -178,19 +206,18 @@ class Order:
 
     ``id`` is the storefront's id for the order, ``reference`` what the merchant and customer
     see (``"#1001"``), ``storefront`` which shop it came from. All prices are in ``currency``.
+    ``contact`` may be empty when the address carries the customer's phone.
     """
 
     id: str = attrs.field(converter=to_text)
     reference: str = attrs.field(converter=to_text)
     placed_at: pendulum.DateTime = attrs.field(converter=to_datetime)
-    currency: str = attrs.field(converter=to_country_code)
-    contact: Contact
+    currency: str = attrs.field(converter=to_code)
     shipping_address: Address
     line_items: tuple[LineItem, ...] = attrs.field(converter=to_tuple)
+    contact: Contact = attrs.field(factory=Contact, kw_only=True)
     shipping_price: Money | None = attrs.field(default=None, kw_only=True)
-    payment_status: PaymentStatus = attrs.field(
-        default=PaymentStatus.PAID, converter=_to_payment_status, kw_only=True
-    )
+    payment_status: PaymentStatus = attrs.field(converter=_to_payment_status, kw_only=True)
     risk_level: RiskLevel = attrs.field(
         default=RiskLevel.LOW, converter=_to_risk_level, kw_only=True
     )
@@ -203,7 +230,6 @@ class Order:
         check.text("reference", self.reference, max_length=255)
         check.datetime("placed_at", self.placed_at)
         currency_ok = check.currency("currency", self.currency)
-        check.instance("contact", self.contact, Contact)
         check.instance("shipping_address", self.shipping_address, Address)
         if check.sequence("line_items", self.line_items, LineItem, non_empty=True):
             for dup in first_duplicates(item.id for item in self.line_items):
@@ -217,10 +243,11 @@ class Order:
             and currency_ok
         ):
             self._check_currency(check, "shipping_price", self.shipping_price)
+        check.instance("contact", self.contact, Contact)
         check.member("payment_status", self.payment_status, PaymentStatus)
         check.member("risk_level", self.risk_level, RiskLevel)
         check.text("storefront", self.storefront, required=False, max_length=255)
-        check.text("note", self.note, required=False, max_length=5000)
+        check.text("note", self.note, required=False, max_length=5000, multiline=True)
         check.done("Order")
 
     def _check_currency(self, check: Checker, path: str, price: Money) -> None:

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._validation import describe
+from ._validation import describe, top_field
 from .exceptions import Problem, ValidationError
 from .stock import STOCK_CLASSES, StockKind, StockStatus
 
@@ -136,7 +136,7 @@ def _structure(cls: type, data: object) -> object:
         built = cls(**kwargs)
     except ValidationError as error:
         # Problems of fields that already failed were reported from inside those fields.
-        problems.extend(p for p in error.problems if _top(p.path) not in failed)
+        problems.extend(p for p in error.problems if top_field(p.path) not in failed)
         raise ValidationError(name, _in_field_order(problems, fields)) from None
     if problems:
         raise ValidationError(name, _in_field_order(problems, fields))
@@ -146,7 +146,7 @@ def _structure(cls: type, data: object) -> object:
 def _in_field_order(problems: list[Problem], fields: Mapping[str, object]) -> list[Problem]:
     """Problems sorted as the fields are declared (unknown keys first), stable within a field."""
     rank = {name: index for index, name in enumerate(fields)}
-    return sorted(problems, key=lambda problem: rank.get(_top(problem.path), -1))
+    return sorted(problems, key=lambda problem: rank.get(top_field(problem.path), -1))
 
 
 def _stock_class(cls: type, data: Mapping[str, object]) -> type:
@@ -167,10 +167,6 @@ def _stock_class(cls: type, data: Mapping[str, object]) -> type:
             [Problem("kind", f"is {kind.value}, but a {cls.__name__} was expected")],
         )
     return chosen
-
-
-def _top(path: str) -> str:
-    return path.split(".", 1)[0].split("[", 1)[0]
 
 
 def _structure_value(hint: Any, raw: object) -> object:

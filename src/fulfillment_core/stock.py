@@ -29,7 +29,7 @@ import attrs
 import pendulum
 from typing_extensions import override
 
-from ._validation import Checker, to_datetime, to_line
+from ._validation import Checker, is_aware, to_datetime, to_line
 
 __all__ = [
     "AtFactory",
@@ -110,7 +110,7 @@ class AtFactory(StockStatus):
         check.integer("quantity", self.quantity, minimum=1)
         if (
             check.datetime("ready_by", self.ready_by)
-            and isinstance(self.as_of, pendulum.DateTime)
+            and is_aware(self.as_of)
             and self.ready_by < self.as_of
         ):
             check.fail("ready_by", "is before as_of", "a purchase cannot arrive before it is made")
@@ -131,7 +131,17 @@ class OutOfStock(StockStatus):
 
     @override
     def _check_own(self, check: Checker) -> None:
-        check.datetime("restock_eta", self.restock_eta, required=False)
+        if (
+            check.datetime("restock_eta", self.restock_eta, required=False)
+            and self.restock_eta is not None
+            and is_aware(self.as_of)
+            and self.restock_eta < self.as_of
+        ):
+            check.fail(
+                "restock_eta",
+                "is before as_of",
+                "a restock expected in the past is unknown: leave it out",
+            )
 
 
 @attrs.frozen

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+import zoneinfo
 from typing import Any
 
 import attrs
@@ -28,7 +30,7 @@ from ._validation import (
     Checker,
     describe,
     is_country_code,
-    to_country_code,
+    to_code,
     to_country_set,
     to_date,
     to_frozenset,
@@ -36,7 +38,7 @@ from ._validation import (
     to_time,
     to_tuple,
 )
-from .exceptions import ValidationError
+from .exceptions import Problem, ValidationError
 from .policy import Insert, to_inserts
 
 __all__ = ["Closure", "DayRange", "Supplier", "Weekday"]
@@ -54,19 +56,38 @@ class Weekday(enum.IntEnum):
     SUNDAY = 6
 
 
-_WEEKDAY_NAMES = {member.name[:3].lower(): member for member in Weekday}
+_WEEKDAY_NAMES = {
+    **{member.name.lower(): member for member in Weekday},
+    **{member.name[:3].lower(): member for member in Weekday},
+}
 
 
 def _to_weekday(value: Any) -> Any:
     """A member, a number 0-6 or a name ("monday", "Mon") to a :class:`Weekday`."""
     if isinstance(value, str):
-        return _WEEKDAY_NAMES.get(value.strip().lower()[:3], value)
+        return _WEEKDAY_NAMES.get(value.strip().lower(), value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
         return Weekday(value)
     return value
 
 
 MONDAY_TO_FRIDAY = frozenset(Weekday(day) for day in range(5))
+
+
+def _plain_date(day: dt.date) -> dt.date:
+    """``day`` as a plain date; a datetime is refused (which day it is depends on the zone)."""
+    if isinstance(day, dt.datetime):
+        raise ValidationError(
+            "day",
+            [
+                Problem(
+                    "",
+                    f"must be a date, got the datetime {day.isoformat()}",
+                    "take the date in the supplier's timezone: instant.in_tz(supplier.tz).date()",
+                )
+            ],
+        )
+    return day
 
 
 @attrs.frozen
@@ -96,7 +117,8 @@ class Closure:
         return cls(day, day, name)
 
     def covers(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
+        """Whether the closure includes ``day`` (a date in the supplier's timezone)."""
+        return self.start <= _plain_date(day) <= self.end
 
 
 @attrs.frozen
@@ -136,14 +158,26 @@ def _to_day_range(value: Any) -> Any:
     return value
 
 
-def _timezone_problem(name: object) -> str | None:
+_ZONE_HINT = "e.g. 'Asia/Shanghai' or 'America/New_York'"
+
+
+def _timezone_problem(name: object) -> tuple[str, str] | None:
+    """What is wrong with ``name`` as a timezone, and the fix; ``None`` when it is fine."""
     if not isinstance(name, str) or not name:
-        return f"must be an IANA timezone name, got {describe(name)}"
+        return f"must be an IANA timezone name, got {describe(name)}", _ZONE_HINT
     try:
         pendulum.timezone(name)
     except (ValueError, OSError):
-        return f"{name!r} is not an IANA timezone name"
+        match = _zone_names().get(name.lower())
+        hint = f"did you mean {match!r}?" if match else _ZONE_HINT
+        return f"{name!r} is not an IANA timezone name", hint
     return None
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Lower-cased IANA names to their proper spelling (read once, on the first bad name)."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
 
 
 def _to_work_days(value: Any) -> Any:
@@ -161,7 +195,7 @@ class Supplier:
     id: str = attrs.field(converter=to_text)
     name: str = attrs.field(converter=to_text)
     timezone: str = attrs.field(converter=to_text)
-    country: str = attrs.field(converter=to_country_code)
+    country: str = attrs.field(converter=to_code)
     work_days: frozenset[Weekday] = attrs.field(
         default=MONDAY_TO_FRIDAY, converter=_to_work_days, kw_only=True
     )
@@ -185,7 +219,7 @@ class Supplier:
         check.text("name", self.name, max_length=255)
         problem = _timezone_problem(self.timezone)
         if problem:
-            check.fail("timezone", problem, "e.g. 'Asia/Shanghai' or 'America/New_York'")
+            check.fail("timezone", *problem)
         if not is_country_code(self.country):
             check.fail(
                 "country",
@@ -223,6 +257,7 @@ class Supplier:
 
     def is_closed_on(self, day: dt.date) -> bool:
         """Whether ``day`` (a date in the supplier's timezone) is not a working day."""
+        day = _plain_date(day)
         if Weekday(day.weekday()) not in self.work_days:
             return True
         return any(closure.covers(day) for closure in self.holidays)

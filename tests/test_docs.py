@@ -57,3 +57,23 @@ def test_docstring_examples_run(name: str) -> None:
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_the_lifecycle_diagrams_match_the_tables() -> None:
+    from fulfillment_core.diagrams import LIFECYCLES, render_into
+
+    page = (ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    for name in LIFECYCLES:
+        assert f"<!-- diagram: {name} -->" in page, f"docs/lifecycle.md lacks the {name} diagram"
+    assert render_into(page) == page, (
+        "docs/lifecycle.md no longer matches the lifecycle tables:"
+        " run `python tools/update_diagrams.py` and commit the result"
+    )
+
+
+def test_an_unknown_diagram_name_is_a_validation_error() -> None:
+    from fulfillment_core.diagrams import mermaid
+    from fulfillment_core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="fulfillment-order"):
+        mermaid("order")

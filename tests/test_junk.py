@@ -18,23 +18,31 @@ from hypothesis import strategies as st
 
 from fulfillment_core import (
     AtFactory,
+    CancellationRequested,
     Closure,
     Contact,
     CustomsInfo,
     DataWarning,
     DayRange,
     Discontinued,
+    FulfillmentLine,
+    FulfillmentOrder,
+    GoodsBackordered,
     Hold,
+    HoldReleased,
     InWarehouse,
+    LineQuantity,
     Money,
     Order,
     OutOfStock,
     Problem,
     ServiceConstraints,
+    Shipment,
     ShipmentPolicy,
     SkuSource,
     SlaThresholds,
     StockStatus,
+    TrackingEvent,
     ValidationError,
     from_dict,
     to_dict,
@@ -72,6 +80,16 @@ junk = st.recursive(
     max_leaves=12,
 )
 
+
+def _opened_fulfillment_order() -> FulfillmentOrder:
+    fo = FulfillmentOrder.open(
+        "fo-1", order_id="o-1", supplier_id="s-1", lines=[FulfillmentLine.new("line-1", 2)],
+        at=AS_OF,
+    )  # fmt: skip
+    fo.submit(at=AS_OF, key="k-1")
+    return fo
+
+
 #: A valid instance of each public value class: its fields are the "valid" alternatives.
 VALID: list[Any] = [
     Money("19.99", "USD"),
@@ -95,6 +113,14 @@ VALID: list[Any] = [
     ShipmentPolicy(),
     Hold("invalid_sku", "line_items[0].sku", "merchant", "not mapped"),
     DataWarning("po_box", "shipping_address.address1", "PO box"),
+    TrackingEvent("on_hold", AS_OF, incident="customs", location="Leipzig", raw_code="H1"),
+    LineQuantity("line-1", 2),
+    FulfillmentLine("line-1", "A", "SZ-A", 3, 1, 1, 1, restock_eta=AS_OF),
+    Shipment("sh-1", "YunExpress", "Global", ["YT1"], {"line-1": 1}, AS_OF),
+    GoodsBackordered(at=AS_OF, key="k", quantities={"line-1": 1}, restock_eta=AS_OF),
+    HoldReleased(at=AS_OF, reason="invalid_sku", path="line_items[0].sku"),
+    CancellationRequested(at=AS_OF, quantities=None, reason="customer changed mind"),
+    _opened_fulfillment_order(),
 ]
 
 

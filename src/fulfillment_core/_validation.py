@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
@@ -181,6 +182,11 @@ def to_country_set(value: Any) -> Any:
     return to_frozenset(value, to_code)
 
 
+#: Unicode category Cc (C0 and C1 control characters), with and without tab, CR and LF.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def is_aware(value: object) -> bool:
     """Whether ``value`` is a datetime that knows its UTC offset."""
     return isinstance(value, dt.datetime) and value.utcoffset() is not None
@@ -240,8 +246,7 @@ class Checker:
         if max_length is not None and len(value) > max_length:
             self.fail(path, f"is {len(value)} characters long; the limit is {max_length}", hint)
             return False
-        allowed = "\n\r\t" if multiline else ""
-        if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
+        if (_CONTROL_BUT_BREAKS if multiline else _CONTROL).search(value):
             self.fail(path, "contains control characters", "remove tabs, newlines and the like")
             return False
         return True

@@ -11,7 +11,9 @@ and ``from_dict(type(v), to_dict(v)) == v`` for every value ``v``. The conventio
 * enumerations are their lower-case values (``"paid"``, ``"monday"``);
 * sets are sorted lists;
 * a stock status carries its ``kind`` (``"in_warehouse"``, ``"at_factory"``, ``"out_of_stock"``,
-  ``"discontinued"``).
+  ``"discontinued"``), a fulfillment event its ``type`` (``"GoodsSourced"``...);
+* an aggregate (a :class:`~fulfillment_core.FulfillmentOrder`) carries its ``schema_version``,
+  and data of another schema version is refused rather than misread.
 
 :func:`from_dict` reports every problem in the data at once, with its path in the data, in one
 :class:`~fulfillment_core.exceptions.ValidationError`; unknown keys are reported too (they are
@@ -39,7 +41,8 @@ import attrs
 
 from ._validation import describe, top_field
 from .exceptions import Problem, ValidationError
-from .stock import STOCK_CLASSES, StockKind, StockStatus
+from .fulfillment import EVENT_TYPES, FulfillmentEvent
+from .stock import STOCK_CLASSES, StockStatus
 
 __all__ = ["from_dict", "to_dict"]
 
@@ -83,8 +86,12 @@ def _unstructure(value: Any) -> Any:
         return sorted((_unstructure(item) for item in value), key=repr)
     if attrs.has(type(value)):
         out: dict[str, Any] = {}
-        if isinstance(value, StockStatus):
-            out["kind"] = value.kind.value
+        schema_version = getattr(type(value), "SCHEMA_VERSION", None)
+        if schema_version is not None:
+            out["schema_version"] = schema_version
+        for base, (tag, tag_of, _) in _FAMILIES.items():
+            if isinstance(value, base):
+                out[tag] = tag_of(value)
         for field in attrs.fields(type(value)):
             if field.init:
                 out[field.name] = _unstructure(getattr(value, field.name))
@@ -106,9 +113,25 @@ def _structure(cls: type, data: object) -> object:
         raise ValidationError(
             name, [Problem("", f"must be an object with named fields, got {describe(data)}")]
         )
-    if cls is StockStatus or issubclass(cls, StockStatus):
-        cls = _stock_class(cls, data)
-        data = {key: value for key, value in data.items() if key != "kind"}
+    for base, (tag, _, classes) in _FAMILIES.items():
+        if issubclass(cls, base):
+            cls = _member_class(cls, tag, classes, data)
+            data = {key: value for key, value in data.items() if key != tag}
+    schema_version = getattr(cls, "SCHEMA_VERSION", None)
+    if schema_version is not None:
+        found = data.get("schema_version")
+        if found != schema_version:
+            raise ValidationError(
+                name,
+                [
+                    Problem(
+                        "schema_version",
+                        f"is {describe(found)}; this version of the library reads {schema_version}",
+                        "migrate the stored data first",
+                    )
+                ],
+            )
+        data = {key: value for key, value in data.items() if key != "schema_version"}
     fields = {field.name: field for field in attrs.fields(cls) if field.init}
     problems: list[Problem] = []
     failed: set[str] = set()
@@ -149,22 +172,33 @@ def _in_field_order(problems: list[Problem], fields: Mapping[str, object]) -> li
     return sorted(problems, key=lambda problem: rank.get(top_field(problem.path), -1))
 
 
-def _stock_class(cls: type, data: Mapping[str, object]) -> type:
-    raw = data.get("kind")
-    kind = None
-    if isinstance(raw, str):
-        kind = next((k for k in StockKind if k.value == raw.strip().lower()), None)
-    if kind is None:
-        choices = ", ".join(k.value for k in StockKind)
+#: Polymorphic families: base class -> (tag key, tag of an instance, class of each tag).
+_FAMILIES: dict[type, tuple[str, Any, Mapping[str, type]]] = {
+    StockStatus: (
+        "kind",
+        lambda value: value.kind.value,
+        {kind.value: cls for kind, cls in STOCK_CLASSES.items()},
+    ),
+    FulfillmentEvent: ("type", lambda value: type(value).__name__, EVENT_TYPES),
+}
+
+
+def _member_class(
+    cls: type, tag: str, classes: Mapping[str, type], data: Mapping[str, object]
+) -> type:
+    raw = data.get(tag)
+    chosen = classes.get(raw.strip()) if isinstance(raw, str) else None
+    if chosen is None and isinstance(raw, str):
+        chosen = classes.get(raw.strip().lower())
+    if chosen is None:
         raise ValidationError(
             cls.__name__,
-            [Problem("kind", f"must be one of {choices}; got {describe(raw)}")],
+            [Problem(tag, f"must be one of {', '.join(classes)}; got {describe(raw)}")],
         )
-    chosen = STOCK_CLASSES[kind]
-    if cls is not StockStatus and chosen is not cls:
+    if not issubclass(chosen, cls):
         raise ValidationError(
             cls.__name__,
-            [Problem("kind", f"is {kind.value}, but a {cls.__name__} was expected")],
+            [Problem(tag, f"is {raw}, but a {cls.__name__} was expected")],
         )
     return chosen
 

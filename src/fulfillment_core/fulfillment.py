@@ -1,0 +1,994 @@
+"""The aggregate: :class:`FulfillmentOrder`, the work one supplier does for one order.
+
+It holds its lines with a per-line quantity ledger, its work status and supplier-request status
+(both driven by the tables in :mod:`fulfillment_core.lifecycle`), its holds, backorder details,
+shipments, an append-only history of frozen domain events, and a version.
+
+Every change is an event. A command method (``accept``, ``source``, ``ship``...) builds the event
+and hands it to :meth:`FulfillmentOrder.apply`, which works out the whole new state first (and
+raises, changing nothing, if the event is illegal now) and only then commits it: history grows
+by the event and the version by one. Replaying the history from the first event rebuilds the
+same aggregate (:meth:`FulfillmentOrder.replay`). An event whose idempotency ``key`` was already
+applied is not applied again: :meth:`apply` returns the original event.
+
+>>> import pendulum
+>>> from fulfillment_core import FulfillmentOrder, FulfillmentLine, WorkStatus
+>>> at = pendulum.datetime(2026, 3, 2, 1, 0, tz="UTC")
+>>> fo = FulfillmentOrder.open("fo-1", order_id="5912338890017", supplier_id="sup-sz-01",
+...                            lines=[FulfillmentLine.new("line-1", 2, sku="CASE-IP15-BLK")],
+...                            at=at)
+>>> _ = fo.submit(at=at); _ = fo.accept(at=at); _ = fo.source({"line-1": 2}, at=at)
+>>> fo.status is WorkStatus.READY_TO_PACK, fo.version
+(True, 4)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+import attrs
+import pendulum
+
+from ._validation import (
+    Checker,
+    first_duplicates,
+    to_datetime,
+    to_enum,
+    to_line,
+    to_text,
+    to_tuple,
+)
+from .exceptions import IllegalTransitionError, Problem, TransitionRefusedError, ValidationError
+from .holds import Hold, HoldReason
+from .lifecycle import (
+    REQUEST_LIFECYCLE,
+    TERMINAL_WORK_STATUSES,
+    WORK_LIFECYCLE,
+    LedgerTotals,
+    RequestContext,
+    RequestStatus,
+    WorkContext,
+    WorkStatus,
+)
+from .shipment import LineQuantity, Shipment, _to_line_quantities, check_line_quantities
+from .tracking import TrackingEvent
+
+__all__ = [
+    "CancellationAccepted",
+    "CancellationRejected",
+    "CancellationRequested",
+    "FulfillmentEvent",
+    "FulfillmentLine",
+    "FulfillmentOrder",
+    "FulfillmentOrderOpened",
+    "GoodsBackordered",
+    "GoodsPacked",
+    "GoodsRestocked",
+    "GoodsSourced",
+    "HoldPlaced",
+    "HoldReleased",
+    "RequestSubmitted",
+    "ShipmentDispatched",
+    "TrackingUpdated",
+    "WorkAccepted",
+    "WorkCancelled",
+    "WorkRejected",
+]
+
+# --------------------------------------------------------------------------- the ledger
+
+_BUCKETS = ("open", "in_progress", "backordered", "shipped", "cancelled")
+
+
+@attrs.frozen
+class FulfillmentLine:
+    """One line of the work with its quantity ledger.
+
+    ``ordered`` = ``open`` + ``in_progress`` + ``backordered`` + ``shipped`` + ``cancelled``,
+    always. ``restock_eta`` is when backordered units are expected (``None`` when unknown or
+    when nothing is backordered).
+    """
+
+    line_id: str = attrs.field(converter=to_text)
+    sku: str | None = attrs.field(converter=to_line)
+    supplier_sku: str | None = attrs.field(converter=to_line)
+    ordered: int
+    open: int
+    in_progress: int = 0
+    backordered: int = 0
+    shipped: int = 0
+    cancelled: int = 0
+    restock_eta: pendulum.DateTime | None = attrs.field(default=None, converter=to_datetime)
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.text("line_id", self.line_id, max_length=255)
+        check.text("sku", self.sku, required=False, max_length=255)
+        check.text("supplier_sku", self.supplier_sku, required=False, max_length=255)
+        ok = check.integer("ordered", self.ordered, minimum=1, maximum=1_000_000)
+        for bucket in _BUCKETS:
+            ok = check.integer(bucket, getattr(self, bucket), minimum=0) and ok
+        if ok and sum(getattr(self, bucket) for bucket in _BUCKETS) != self.ordered:
+            check.fail(
+                "ordered",
+                f"is {self.ordered} but the ledger holds"
+                f" {sum(getattr(self, bucket) for bucket in _BUCKETS)}",
+                "ordered = open + in_progress + backordered + shipped + cancelled",
+            )
+        check.datetime("restock_eta", self.restock_eta, required=False)
+        check.done("FulfillmentLine")
+
+    @classmethod
+    def new(
+        cls, line_id: str, quantity: int, *, sku: str | None = None, supplier_sku: str | None = None
+    ) -> FulfillmentLine:
+        """A line of ``quantity`` units, all still open."""
+        return cls(line_id, sku, supplier_sku, quantity, quantity)
+
+    @property
+    def remaining(self) -> int:
+        """Units neither shipped nor cancelled."""
+        return self.open + self.in_progress + self.backordered
+
+    def _moved(self, source: str, dest: str, quantity: int, **changes: Any) -> FulfillmentLine:
+        values = {bucket: getattr(self, bucket) for bucket in _BUCKETS}
+        values[source] -= quantity
+        values[dest] += quantity
+        eta = changes.get("restock_eta", self.restock_eta)
+        if values["backordered"] == 0:
+            eta = None
+        # Moving a quantity the caller checked keeps every invariant: skip re-validating the
+        # unchanged text fields (this is the hot path of every transition).
+        moved = object.__new__(FulfillmentLine)
+        for name, value in (
+            ("line_id", self.line_id),
+            ("sku", self.sku),
+            ("supplier_sku", self.supplier_sku),
+            ("ordered", self.ordered),
+            *values.items(),
+            ("restock_eta", eta),
+        ):
+            object.__setattr__(moved, name, value)
+        return moved
+
+
+def _totals(lines: Iterable[FulfillmentLine]) -> LedgerTotals:
+    ordered = open_ = in_progress = backordered = shipped = cancelled = 0
+    for line in lines:
+        ordered += line.ordered
+        open_ += line.open
+        in_progress += line.in_progress
+        backordered += line.backordered
+        shipped += line.shipped
+        cancelled += line.cancelled
+    return LedgerTotals(ordered, open_, in_progress, backordered, shipped, cancelled)
+
+
+# --------------------------------------------------------------------------- events
+
+
+@attrs.frozen
+class FulfillmentEvent:
+    """Something that happened to a fulfillment order: when (``at``) and, when a message caused
+    it, that message's idempotency ``key`` (a webhook or event id)."""
+
+    trigger: ClassVar[str] = ""
+
+    at: pendulum.DateTime = attrs.field(converter=to_datetime, kw_only=True)
+    key: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        if type(self) is FulfillmentEvent:
+            check.fail("", "FulfillmentEvent is the common base and cannot be built")
+        check.datetime("at", self.at)
+        check.text("key", self.key, required=False, max_length=255)
+        self._check_own(check)
+        check.done(type(self).__name__)
+
+    def _check_own(self, check: Checker) -> None:
+        """Subclasses check their own fields here."""
+
+
+def _optional_quantities(
+    value: Mapping[str, int] | Iterable[LineQuantity | tuple[str, int]] | None,
+) -> Any:
+    return None if value is None else _to_line_quantities(value)
+
+
+@attrs.frozen
+class FulfillmentOrderOpened(FulfillmentEvent):
+    """The work was created: for which order, by which supplier, which lines."""
+
+    trigger: ClassVar[str] = "open"
+    fulfillment_order_id: str = attrs.field(converter=to_text, kw_only=True)
+    order_id: str = attrs.field(converter=to_text, kw_only=True)
+    supplier_id: str = attrs.field(converter=to_text, kw_only=True)
+    lines: tuple[FulfillmentLine, ...] = attrs.field(converter=to_tuple, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.text("fulfillment_order_id", self.fulfillment_order_id, max_length=255)
+        check.text("order_id", self.order_id, max_length=255)
+        check.text("supplier_id", self.supplier_id, max_length=255)
+        if check.sequence("lines", self.lines, FulfillmentLine, non_empty=True):
+            for dup in first_duplicates(line.line_id for line in self.lines):
+                check.fail("lines", f"line {dup!r} appears twice")
+            for index, line in enumerate(self.lines):
+                if line.open != line.ordered:
+                    check.fail(f"lines[{index}]", "a new line has all of its quantity open")
+
+
+@attrs.frozen
+class RequestSubmitted(FulfillmentEvent):
+    """The fulfillment request went to the supplier."""
+
+    trigger: ClassVar[str] = "submit"
+
+
+@attrs.frozen
+class WorkAccepted(FulfillmentEvent):
+    """The supplier accepted the request: work has started."""
+
+    trigger: ClassVar[str] = "accept"
+
+
+@attrs.frozen
+class WorkRejected(FulfillmentEvent):
+    """The supplier cannot fulfil the work, and says why."""
+
+    trigger: ClassVar[str] = "reject"
+    reason: str = attrs.field(converter=to_line, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.text("reason", self.reason, max_length=1000)
+
+
+@attrs.frozen
+class HoldPlaced(FulfillmentEvent):
+    """Work stopped for ``hold``."""
+
+    trigger: ClassVar[str] = "hold"
+    hold: Hold = attrs.field(kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.instance("hold", self.hold, Hold)
+
+
+def _to_reason(value: object) -> object:
+    return to_enum(HoldReason, value)
+
+
+@attrs.frozen
+class HoldReleased(FulfillmentEvent):
+    """The holds for ``reason`` (at ``path``, or at any path) were released."""
+
+    trigger: ClassVar[str] = "release"
+    reason: HoldReason = attrs.field(converter=_to_reason, kw_only=True)
+    path: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.member("reason", self.reason, HoldReason)
+        check.text("path", self.path, required=False, max_length=255)
+
+
+@attrs.frozen
+class _Movement(FulfillmentEvent):
+    quantities: tuple[LineQuantity, ...] = attrs.field(converter=_to_line_quantities, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check_line_quantities(check, "quantities", self.quantities, non_empty=True)
+
+
+@attrs.frozen
+class GoodsSourced(_Movement):
+    """Open units were sourced (from the warehouse, or bought at the factory)."""
+
+    trigger: ClassVar[str] = "source"
+
+
+@attrs.frozen
+class GoodsBackordered(_Movement):
+    """Open units wait for a restock expected at ``restock_eta`` (``None``: unknown)."""
+
+    trigger: ClassVar[str] = "backorder"
+    restock_eta: pendulum.DateTime | None = attrs.field(
+        default=None, converter=to_datetime, kw_only=True
+    )
+
+    def _check_own(self, check: Checker) -> None:
+        super()._check_own(check)
+        check.datetime("restock_eta", self.restock_eta, required=False)
+
+
+@attrs.frozen
+class GoodsRestocked(_Movement):
+    """Backordered units arrived and are in progress."""
+
+    trigger: ClassVar[str] = "restock"
+
+
+@attrs.frozen
+class GoodsPacked(FulfillmentEvent):
+    """What was in progress is packed."""
+
+    trigger: ClassVar[str] = "pack"
+
+
+@attrs.frozen
+class ShipmentDispatched(FulfillmentEvent):
+    """A parcel left with its label and tracking number(s)."""
+
+    trigger: ClassVar[str] = "ship"
+    shipment: Shipment = attrs.field(kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.instance("shipment", self.shipment, Shipment)
+
+
+@attrs.frozen
+class TrackingUpdated(FulfillmentEvent):
+    """The carrier reported on a parcel."""
+
+    trigger: ClassVar[str] = "track"
+    shipment_id: str = attrs.field(converter=to_text, kw_only=True)
+    events: tuple[TrackingEvent, ...] = attrs.field(converter=to_tuple, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.text("shipment_id", self.shipment_id, max_length=255)
+        check.sequence("events", self.events, TrackingEvent, non_empty=True)
+
+
+@attrs.frozen
+class WorkCancelled(FulfillmentEvent):
+    """Open units were cancelled before work started (all of them when ``quantities`` is None)."""
+
+    trigger: ClassVar[str] = "cancel"
+    quantities: tuple[LineQuantity, ...] | None = attrs.field(
+        default=None, converter=_optional_quantities, kw_only=True
+    )
+
+    def _check_own(self, check: Checker) -> None:
+        if self.quantities is not None:
+            check_line_quantities(check, "quantities", self.quantities, non_empty=True)
+
+
+@attrs.frozen
+class CancellationRequested(FulfillmentEvent):
+    """The merchant asked the supplier to cancel started work (all of it when None)."""
+
+    trigger: ClassVar[str] = "request_cancellation"
+    quantities: tuple[LineQuantity, ...] | None = attrs.field(
+        default=None, converter=_optional_quantities, kw_only=True
+    )
+    reason: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        if self.quantities is not None:
+            check_line_quantities(check, "quantities", self.quantities, non_empty=True)
+        check.text("reason", self.reason, required=False, max_length=1000)
+
+
+@attrs.frozen
+class CancellationAccepted(FulfillmentEvent):
+    """The supplier cancelled what was asked and not yet shipped."""
+
+    trigger: ClassVar[str] = "accept_cancellation"
+
+
+@attrs.frozen
+class CancellationRejected(FulfillmentEvent):
+    """The supplier could not cancel (typically: the parcel already left)."""
+
+    trigger: ClassVar[str] = "reject_cancellation"
+    reason: str = attrs.field(converter=to_line, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.text("reason", self.reason, max_length=1000)
+
+
+#: Every concrete event class by its ``type`` tag in the dict form.
+EVENT_TYPES: dict[str, type[FulfillmentEvent]] = {
+    cls.__name__: cls
+    for cls in (
+        FulfillmentOrderOpened,
+        RequestSubmitted,
+        WorkAccepted,
+        WorkRejected,
+        HoldPlaced,
+        HoldReleased,
+        GoodsSourced,
+        GoodsBackordered,
+        GoodsRestocked,
+        GoodsPacked,
+        ShipmentDispatched,
+        TrackingUpdated,
+        WorkCancelled,
+        CancellationRequested,
+        CancellationAccepted,
+        CancellationRejected,
+    )
+}
+
+# --------------------------------------------------------------------------- the aggregate
+
+
+def _to_work_status(value: object) -> Any:
+    return to_enum(WorkStatus, value)
+
+
+def _to_request_status(value: object) -> Any:
+    return to_enum(RequestStatus, value)
+
+
+_STARTED_REQUESTS = frozenset(
+    {
+        RequestStatus.ACCEPTED,
+        RequestStatus.CANCELLATION_REQUESTED,
+        RequestStatus.CANCELLATION_ACCEPTED,
+        RequestStatus.CANCELLATION_REJECTED,
+    }
+)
+
+
+@attrs.define(slots=True, eq=True, on_setattr=attrs.setters.frozen)
+class FulfillmentOrder:
+    """The work one supplier does for one order. Change it only through its methods.
+
+    Build a new one with :meth:`open`, rebuild one from its history with :meth:`replay`, or load
+    a stored one with :func:`fulfillment_core.from_dict`.
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    id: str = attrs.field(converter=to_text)
+    order_id: str = attrs.field(converter=to_text)
+    supplier_id: str = attrs.field(converter=to_text)
+    lines: tuple[FulfillmentLine, ...] = attrs.field(converter=to_tuple)
+    status: WorkStatus = attrs.field(default=WorkStatus.PENDING, converter=_to_work_status)
+    request_status: RequestStatus = attrs.field(
+        default=RequestStatus.UNSUBMITTED, converter=_to_request_status
+    )
+    holds: tuple[Hold, ...] = attrs.field(default=(), converter=to_tuple)
+    held_from: WorkStatus | None = attrs.field(default=None, converter=_to_work_status)
+    shipments: tuple[Shipment, ...] = attrs.field(default=(), converter=to_tuple)
+    cancellation_requested: tuple[LineQuantity, ...] | None = attrs.field(
+        default=None, converter=_optional_quantities
+    )
+    rejection_reason: str | None = attrs.field(default=None, converter=to_line)
+    history: tuple[FulfillmentEvent, ...] = attrs.field(default=(), converter=to_tuple)
+    version: int = 0
+    #: Idempotency keys seen, for replay detection (None until the first keyed event).
+    _keys: dict[str, FulfillmentEvent] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.text("id", self.id, max_length=255)
+        check.text("order_id", self.order_id, max_length=255)
+        check.text("supplier_id", self.supplier_id, max_length=255)
+        check.sequence("lines", self.lines, FulfillmentLine, non_empty=True)
+        check.member("status", self.status, WorkStatus)
+        check.member("request_status", self.request_status, RequestStatus)
+        check.sequence("holds", self.holds, Hold)
+        if self.held_from is not None:
+            check.member("held_from", self.held_from, WorkStatus)
+        check.sequence("shipments", self.shipments, Shipment)
+        if self.cancellation_requested is not None:
+            check_line_quantities(
+                check, "cancellation_requested", self.cancellation_requested, non_empty=True
+            )
+        check.text("rejection_reason", self.rejection_reason, required=False, max_length=1000)
+        check.integer("version", self.version, minimum=1)
+        if check.sequence("history", self.history, FulfillmentEvent, non_empty=True):
+            if not isinstance(self.history[0], FulfillmentOrderOpened):
+                check.fail("history[0]", "must be the FulfillmentOrderOpened event")
+            if self.version != len(self.history):
+                check.fail(
+                    "version",
+                    f"is {self.version} but the history holds {len(self.history)} events",
+                    "the version counts the applied events",
+                )
+        check.done("FulfillmentOrder")
+        object.__setattr__(
+            self,
+            "_keys",
+            {event.key: event for event in self.history if event.key is not None} or None,
+        )
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def open(
+        cls,
+        id: str,
+        *,
+        order_id: str,
+        supplier_id: str,
+        lines: Iterable[FulfillmentLine],
+        at: pendulum.DateTime,
+        key: str | None = None,
+    ) -> FulfillmentOrder:
+        """New work for ``supplier_id`` on ``order_id``: pending, unsubmitted, all units open."""
+        event = FulfillmentOrderOpened(
+            at=at,
+            key=key,
+            fulfillment_order_id=id,
+            order_id=order_id,
+            supplier_id=supplier_id,
+            lines=tuple(lines),
+        )
+        return cls._from_opened(event)
+
+    @classmethod
+    def _from_opened(cls, event: FulfillmentOrderOpened) -> FulfillmentOrder:
+        # The event was validated when it was built: skip converting and checking it again.
+        fo = object.__new__(cls)
+        for name, value in (
+            ("id", event.fulfillment_order_id),
+            ("order_id", event.order_id),
+            ("supplier_id", event.supplier_id),
+            ("lines", event.lines),
+            ("status", WorkStatus.PENDING),
+            ("request_status", RequestStatus.UNSUBMITTED),
+            ("holds", ()),
+            ("held_from", None),
+            ("shipments", ()),
+            ("cancellation_requested", None),
+            ("rejection_reason", None),
+            ("history", (event,)),
+            ("version", 1),
+            ("_keys", None if event.key is None else {event.key: event}),
+        ):
+            object.__setattr__(fo, name, value)
+        return fo
+
+    @classmethod
+    def replay(cls, history: Iterable[FulfillmentEvent]) -> FulfillmentOrder:
+        """Rebuild a fulfillment order from its events, first to last."""
+        events = list(history)
+        if not events or not isinstance(events[0], FulfillmentOrderOpened):
+            raise ValidationError(
+                "history",
+                [Problem("[0]", "must start with the FulfillmentOrderOpened event")],
+            )
+        fulfillment_order = cls._from_opened(events[0])
+        for event in events[1:]:
+            fulfillment_order.apply(event)
+        return fulfillment_order
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def subject(self) -> str:
+        return f"fulfillment order {self.id}"
+
+    @property
+    def totals(self) -> LedgerTotals:
+        """The ledger summed over lines."""
+        return _totals(self.lines)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_WORK_STATUSES
+
+    @property
+    def work_started(self) -> bool:
+        """Whether the supplier has accepted the work (a cancel is then a request)."""
+        return self.request_status in _STARTED_REQUESTS
+
+    @property
+    def backorders(self) -> tuple[FulfillmentLine, ...]:
+        """The lines with backordered units (each with its ``restock_eta``)."""
+        return tuple(line for line in self.lines if line.backordered)
+
+    def line(self, line_id: str) -> FulfillmentLine:
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise KeyError(f"{self.subject} has no line {line_id!r}")
+
+    def supported_actions(self) -> tuple[str, ...]:
+        """The triggers the tables allow now (their guards may still refuse with a reason)."""
+        allowed = []
+        for trigger in WORK_LIFECYCLE.allowed(self.status):
+            if trigger in REQUEST_LIFECYCLE.triggers and not REQUEST_LIFECYCLE.has_edge(
+                self.request_status, trigger
+            ):
+                continue
+            allowed.append(trigger)
+        if self.shipments:
+            allowed.append("track")
+        return tuple(allowed)
+
+    # ------------------------------------------------------------------ commands
+
+    def submit(self, *, at: pendulum.DateTime, key: str | None = None) -> FulfillmentEvent:
+        return self.apply(RequestSubmitted(at=at, key=key))
+
+    def accept(self, *, at: pendulum.DateTime, key: str | None = None) -> FulfillmentEvent:
+        return self.apply(WorkAccepted(at=at, key=key))
+
+    def reject(
+        self, reason: str, *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        return self.apply(WorkRejected(at=at, key=key, reason=reason))
+
+    def place_hold(
+        self, hold: Hold, *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        return self.apply(HoldPlaced(at=at, key=key, hold=hold))
+
+    def release_hold(
+        self,
+        reason: HoldReason | str,
+        path: str | None = None,
+        *,
+        at: pendulum.DateTime,
+        key: str | None = None,
+    ) -> FulfillmentEvent:
+        return self.apply(HoldReleased(at=at, key=key, reason=reason, path=path))
+
+    def source(
+        self, quantities: Mapping[str, int], *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        return self.apply(GoodsSourced(at=at, key=key, quantities=quantities))
+
+    def backorder(
+        self,
+        quantities: Mapping[str, int],
+        *,
+        restock_eta: pendulum.DateTime | None,
+        at: pendulum.DateTime,
+        key: str | None = None,
+    ) -> FulfillmentEvent:
+        return self.apply(
+            GoodsBackordered(at=at, key=key, quantities=quantities, restock_eta=restock_eta)
+        )
+
+    def restock(
+        self, quantities: Mapping[str, int], *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        return self.apply(GoodsRestocked(at=at, key=key, quantities=quantities))
+
+    def pack(self, *, at: pendulum.DateTime, key: str | None = None) -> FulfillmentEvent:
+        return self.apply(GoodsPacked(at=at, key=key))
+
+    def ship(
+        self, shipment: Shipment, *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        return self.apply(ShipmentDispatched(at=at, key=key, shipment=shipment))
+
+    def record_tracking(
+        self,
+        shipment_id: str,
+        events: Iterable[TrackingEvent],
+        *,
+        at: pendulum.DateTime,
+        key: str | None = None,
+    ) -> FulfillmentEvent:
+        return self.apply(
+            TrackingUpdated(at=at, key=key, shipment_id=shipment_id, events=tuple(events))
+        )
+
+    def cancel(
+        self,
+        quantities: Mapping[str, int] | None = None,
+        *,
+        at: pendulum.DateTime,
+        key: str | None = None,
+        reason: str | None = None,
+    ) -> FulfillmentEvent:
+        """Cancel units (all remaining when ``quantities`` is None): at once before work
+        starts, as a request to the supplier after."""
+        if self.work_started:
+            return self.apply(
+                CancellationRequested(at=at, key=key, quantities=quantities, reason=reason)
+            )
+        return self.apply(WorkCancelled(at=at, key=key, quantities=quantities))
+
+    def accept_cancellation(
+        self, *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        return self.apply(CancellationAccepted(at=at, key=key))
+
+    def reject_cancellation(
+        self, reason: str, *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        return self.apply(CancellationRejected(at=at, key=key, reason=reason))
+
+    # ------------------------------------------------------------------ applying
+
+    def apply(self, event: FulfillmentEvent) -> FulfillmentEvent:
+        """Apply ``event``: all of it, or (raising) none of it.
+
+        An event whose idempotency key was applied before is not applied again; the original
+        event is returned instead.
+        """
+        if event.key is not None:
+            earlier = self._keys.get(event.key) if self._keys else None
+            if earlier is not None:
+                return earlier
+        if isinstance(event, FulfillmentOrderOpened):
+            raise TransitionRefusedError(
+                self.subject, self.status.value, "open", "it is already open"
+            )
+        changes = _DECIDERS[type(event)](self, event)
+        for name, value in changes.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "history", (*self.history, event))
+        object.__setattr__(self, "version", self.version + 1)
+        if event.key is not None:
+            if self._keys is None:
+                object.__setattr__(self, "_keys", {})
+            self._keys[event.key] = event  # type: ignore[index]
+        return event
+
+    # Each decider reads the aggregate and the event and returns the fields that change. It
+    # raises (changing nothing) when the event is illegal now.
+
+    def _subject(self) -> str:
+        return self.subject
+
+    def _work(self, trigger: str, context: WorkContext) -> WorkStatus:
+        return WORK_LIFECYCLE.destination(self.status, trigger, context, self._subject)
+
+    def _request(self, trigger: str, remaining: int) -> RequestStatus:
+        return REQUEST_LIFECYCLE.destination(
+            self.request_status, trigger, RequestContext(remaining), self._subject
+        )
+
+    def _context(
+        self, lines: tuple[FulfillmentLine, ...] | None = None, **extra: Any
+    ) -> WorkContext:
+        chosen = self.lines if lines is None else lines
+        return WorkContext(lambda: _totals(chosen), work_started=self.work_started, **extra)
+
+    def _require(self, trigger: str) -> None:
+        """Raise ``IllegalTransitionError`` unless both tables have an edge for ``trigger``."""
+        if not WORK_LIFECYCLE.has_edge(self.status, trigger):
+            raise IllegalTransitionError(
+                self.subject, self.status.value, trigger, self.supported_actions()
+            )
+        if trigger in REQUEST_LIFECYCLE.triggers and not REQUEST_LIFECYCLE.has_edge(
+            self.request_status, trigger
+        ):
+            raise IllegalTransitionError(
+                f"{self.subject} (supplier request)",
+                self.request_status.value,
+                trigger,
+                REQUEST_LIFECYCLE.allowed(self.request_status),
+            )
+
+    def _refuse(self, trigger: str, reason: str) -> TransitionRefusedError:
+        return TransitionRefusedError(self.subject, self.status.value, trigger, reason)
+
+    def _moved(
+        self,
+        trigger: str,
+        quantities: Iterable[LineQuantity],
+        source: str,
+        dest: str,
+        **changes: Any,
+    ) -> tuple[FulfillmentLine, ...]:
+        """The lines with each quantity moved from bucket ``source`` to ``dest``."""
+        by_id = {line.line_id: line for line in self.lines}
+        for item in quantities:
+            line = by_id.get(item.line_id)
+            if line is None:
+                raise self._refuse(trigger, f"it has no line {item.line_id!r}")
+            available = getattr(line, source)
+            if item.quantity > available:
+                raise self._refuse(
+                    trigger,
+                    f"line {item.line_id!r} has {available} {source.replace('_', ' ')},"
+                    f" not {item.quantity}",
+                )
+            by_id[item.line_id] = line._moved(source, dest, item.quantity, **changes)
+        return tuple(by_id[line.line_id] for line in self.lines)
+
+
+def _submitted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    fo._require("submit")
+    status = fo._work("submit", fo._context())
+    return {"status": status, "request_status": fo._request("submit", fo.totals.remaining)}
+
+
+def _accepted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    fo._require("accept")
+    request = fo._request("accept", fo.totals.remaining)
+    return {"status": fo._work("accept", fo._context()), "request_status": request}
+
+
+def _rejected(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, WorkRejected)
+    fo._require("reject")
+    request = fo._request("reject", fo.totals.remaining)
+    status = fo._work("reject", fo._context())
+    return {
+        "status": status,
+        "request_status": request,
+        "rejection_reason": event.reason,
+        "holds": (),
+        "held_from": None,
+    }
+
+
+def _hold_placed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, HoldPlaced)
+    fo._require("hold")
+    if any(h.reason is event.hold.reason and h.path == event.hold.path for h in fo.holds):
+        raise fo._refuse(
+            "hold", f"it is already held for {event.hold.reason} at {event.hold.path!r}"
+        )
+    status = fo._work("hold", fo._context())
+    held_from = fo.held_from if fo.status is WorkStatus.ON_HOLD else fo.status
+    return {"status": status, "holds": (*fo.holds, event.hold), "held_from": held_from}
+
+
+def _hold_released(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, HoldReleased)
+    fo._require("release")
+    left = tuple(
+        h
+        for h in fo.holds
+        if not (h.reason is event.reason and (event.path is None or h.path == event.path))
+    )
+    if len(left) == len(fo.holds):
+        where = f" at {event.path!r}" if event.path else ""
+        raise fo._refuse("release", f"it holds nothing for {event.reason}{where}")
+    status = fo._work("release", fo._context(holds_left=len(left), held_from=fo.held_from))
+    return {
+        "status": status,
+        "holds": left,
+        "held_from": fo.held_from if status is WorkStatus.ON_HOLD else None,
+    }
+
+
+def _movement(trigger: str, source: str, dest: str) -> Any:
+    def decide(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+        assert isinstance(event, _Movement)
+        fo._require(trigger)
+        changes = {}
+        if isinstance(event, GoodsBackordered):
+            changes["restock_eta"] = event.restock_eta
+        lines = fo._moved(trigger, event.quantities, source, dest, **changes)
+        return {"lines": lines, "status": fo._work(trigger, fo._context(lines))}
+
+    return decide
+
+
+def _packed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    fo._require("pack")
+    return {"status": fo._work("pack", fo._context())}
+
+
+def _dispatched(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, ShipmentDispatched)
+    fo._require("ship")
+    shipment = event.shipment
+    if any(existing.id == shipment.id for existing in fo.shipments):
+        raise fo._refuse("ship", f"shipment {shipment.id!r} was already dispatched")
+    lines = fo._moved("ship", shipment.items, "in_progress", "shipped")
+    shipments = (*fo.shipments, shipment)
+    status = fo._work("ship", fo._context(lines))
+    if status is WorkStatus.SHIPPED and all(s.is_delivered for s in shipments):
+        # A parcel reported delivered before it was recorded (late integrations do this).
+        status = WORK_LIFECYCLE.destination(
+            status, "deliver", WorkContext(fo.totals, all_delivered=True), fo._subject
+        )
+    return {"lines": lines, "shipments": shipments, "status": status}
+
+
+def _tracked(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, TrackingUpdated)
+    index = next((i for i, s in enumerate(fo.shipments) if s.id == event.shipment_id), None)
+    if index is None:
+        raise fo._refuse("track", f"it has no shipment {event.shipment_id!r}")
+    updated = fo.shipments[index].with_events(event.events)
+    shipments = (*fo.shipments[:index], updated, *fo.shipments[index + 1 :])
+    changes: dict[str, Any] = {"shipments": shipments}
+    all_delivered = all(s.is_delivered for s in shipments)
+    if fo.status is WorkStatus.SHIPPED and all_delivered:
+        changes["status"] = fo._work("deliver", fo._context(all_delivered=True))
+    return changes
+
+
+def _cancelled(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, WorkCancelled)
+    fo._require("cancel")
+    if fo.work_started:
+        raise fo._refuse("cancel", "the supplier has accepted the work: request a cancellation")
+    wanted = event.quantities
+    if wanted is None:
+        wanted = tuple(LineQuantity(line.line_id, line.open) for line in fo.lines if line.open)
+    lines = fo._moved("cancel", wanted, "open", "cancelled")
+    totals = _totals(lines)
+    status = fo._work("cancel", fo._context(lines))
+    changes: dict[str, Any] = {
+        "lines": lines,
+        "status": status,
+        "request_status": fo._request("cancel", totals.remaining),
+    }
+    if status in TERMINAL_WORK_STATUSES:
+        changes.update(holds=(), held_from=None)
+    return changes
+
+
+def _cancellation_requested(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, CancellationRequested)
+    fo._require("request_cancellation")
+    wanted = event.quantities
+    if wanted is None:
+        wanted = tuple(
+            LineQuantity(line.line_id, line.remaining) for line in fo.lines if line.remaining
+        )
+        if not wanted:
+            raise fo._refuse("request_cancellation", "nothing is left to cancel")
+    by_id = {line.line_id: line for line in fo.lines}
+    for item in wanted:
+        line = by_id.get(item.line_id)
+        if line is None:
+            raise fo._refuse("request_cancellation", f"it has no line {item.line_id!r}")
+        if item.quantity > line.remaining:
+            raise fo._refuse(
+                "request_cancellation",
+                f"line {item.line_id!r} has {line.remaining} not yet shipped, not {item.quantity}",
+            )
+    status = fo._work("request_cancellation", fo._context())
+    request = fo._request("request_cancellation", fo.totals.remaining)
+    return {"status": status, "request_status": request, "cancellation_requested": wanted}
+
+
+def _cancellation_accepted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    fo._require("accept_cancellation")
+    requested = fo.cancellation_requested or ()
+    by_id = {line.line_id: line for line in fo.lines}
+    for item in requested:
+        line = by_id[item.line_id]
+        left = item.quantity
+        for bucket in ("open", "backordered", "in_progress"):
+            take = min(left, getattr(line, bucket))
+            if take:
+                line = line._moved(bucket, "cancelled", take)
+                left -= take
+        by_id[item.line_id] = line
+    lines = tuple(by_id[line.line_id] for line in fo.lines)
+    totals = _totals(lines)
+    status = fo._work("accept_cancellation", fo._context(lines))
+    changes: dict[str, Any] = {
+        "lines": lines,
+        "status": status,
+        "request_status": fo._request("accept_cancellation", totals.remaining),
+        "cancellation_requested": None,
+    }
+    if status is not WorkStatus.ON_HOLD:
+        changes.update(holds=(), held_from=None)
+    return changes
+
+
+def _cancellation_rejected(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    fo._require("reject_cancellation")
+    request = fo._request("reject_cancellation", fo.totals.remaining)
+    status = fo._work("reject_cancellation", fo._context())
+    return {"status": status, "request_status": request, "cancellation_requested": None}
+
+
+_DECIDERS: dict[type[FulfillmentEvent], Any] = {
+    RequestSubmitted: _submitted,
+    WorkAccepted: _accepted,
+    WorkRejected: _rejected,
+    HoldPlaced: _hold_placed,
+    HoldReleased: _hold_released,
+    GoodsSourced: _movement("source", "open", "in_progress"),
+    GoodsBackordered: _movement("backorder", "open", "backordered"),
+    GoodsRestocked: _movement("restock", "backordered", "in_progress"),
+    GoodsPacked: _packed,
+    ShipmentDispatched: _dispatched,
+    TrackingUpdated: _tracked,
+    WorkCancelled: _cancelled,
+    CancellationRequested: _cancellation_requested,
+    CancellationAccepted: _cancellation_accepted,
+    CancellationRejected: _cancellation_rejected,
+}

@@ -225,8 +225,6 @@ class FulfillmentMachine(RuleBasedStateMachine):
             assert from_dict(FulfillmentOrder, to_dict(self.fo)) == self.fo
 
 
-FulfillmentMachine.TestCase.settings = settings(
-    settings.get_profile(settings._current_profile or "default"),  # type: ignore[attr-defined]
-    stateful_step_count=50,
-)
+# Inherits the loaded profile (tests/conftest.py: 200 examples when CI is set).
+FulfillmentMachine.TestCase.settings = settings(stateful_step_count=50)
 TestFulfillmentMachine = FulfillmentMachine.TestCase

@@ -25,6 +25,7 @@ __all__ = [
     "CurrencyMismatchError",
     "FulfillmentError",
     "IllegalTransitionError",
+    "NoQualifyingServiceError",
     "Problem",
     "TransitionRefusedError",
     "ValidationError",
@@ -132,3 +133,17 @@ class TransitionRefusedError(FulfillmentError):
         self.trigger = trigger
         self.reason = reason
         super().__init__(f"{subject} is {status}: {trigger!r} refused: {reason}")
+
+
+class NoQualifyingServiceError(FulfillmentError):
+    """No carrier service meets the policy's constraints. ``exclusions`` says, per quote, why
+    it was excluded, as ``(quote label, reason)`` pairs in the order the quotes were given."""
+
+    def __init__(self, exclusions: Iterable[tuple[str, str]]) -> None:
+        self.exclusions: tuple[tuple[str, str], ...] = tuple(exclusions)
+        if self.exclusions:
+            lines = "".join(f"\n  {label}: {reason}" for label, reason in self.exclusions)
+            message = f"no carrier service qualifies ({len(self.exclusions)} excluded):{lines}"
+        else:
+            message = "no carrier service qualifies: no quotes were given"
+        super().__init__(message)

@@ -15,12 +15,14 @@ from fulfillment_core import (
     FulfillmentOrder,
     Hold,
     HoldReason,
+    IdempotencyConflictError,
     IllegalTransitionError,
     RequestStatus,
     Shipment,
     TrackingEvent,
     TransitionRefusedError,
     ValidationError,
+    WorkCancelled,
     WorkStatus,
     from_dict,
     to_dict,
@@ -264,7 +266,10 @@ def test_the_request_table_answers_every_state_and_trigger(
 
 def test_terminal_work_statuses_have_no_way_out() -> None:
     for status in (WorkStatus.CANCELLED, WorkStatus.REJECTED, WorkStatus.DELIVERED):
-        assert WORK_LIFECYCLE.allowed(status) == ()
+        assert {e.dest for e in WORK_LIFECYCLE.edges if e.source is status} <= {status}
+    # Delivered work still records late carrier scans and answers a cancellation that
+    # delivery overtook; neither moves it.
+    assert WORK_LIFECYCLE.allowed(WorkStatus.DELIVERED) == ("track", "reject_cancellation")
 
 
 # --------------------------------------------------------------------------- holds
@@ -552,3 +557,120 @@ def test_a_parcel_recorded_after_its_delivery_delivers_the_work_at_once() -> Non
     )
     fo.ship(parcel, at=T0)
     assert fo.status is WorkStatus.DELIVERED
+
+
+# --------------------------------------------------------------------------- found in review
+
+
+def test_releasing_a_hold_resumes_to_what_the_ledger_calls_for_after_a_cancel_under_it() -> None:
+    fo = sourcing()  # line-1: 1 in progress, 1 open; line-2: 1 open
+    fo.place_hold(SKU_HOLD, at=T0)
+    fo.cancel({"line-1": 1, "line-2": 1}, at=T0)
+    fo.accept_cancellation(at=T0)  # the open units go; one unit stays in progress
+    fo.release_hold("invalid_sku", at=T0)
+    assert fo.status is WorkStatus.READY_TO_PACK
+    fo.pack(at=T0)
+    fo.ship(shipment("sh-1", line_1=1), at=T0)
+    assert fo.status is WorkStatus.SHIPPED
+
+
+def test_a_restock_after_a_partial_shipment_and_a_new_pack_settles_again() -> None:
+    fo = accepted()
+    fo.source({"line-1": 2}, at=T0)
+    fo.backorder({"line-2": 1}, restock_eta=None, at=T0)
+    fo.pack(at=T0)
+    fo.ship(shipment("sh-1", line_1=1), at=T0)
+    fo.pack(at=T0)
+    fo.restock({"line-2": 1}, at=T0)
+    assert fo.status is WorkStatus.PARTIALLY_SHIPPED
+
+
+def test_cancelling_the_rest_when_every_parcel_is_delivered_delivers_the_work() -> None:
+    fo = packed()
+    fo.ship(shipment("sh-1", line_1=2), at=T0)
+    fo.record_tracking("sh-1", [TrackingEvent("delivered", T0.add(days=9))], at=T0)
+    fo.cancel({"line-2": 1}, at=T0)
+    fo.accept_cancellation(at=T0)
+    assert fo.status is WorkStatus.DELIVERED
+
+
+def test_an_idempotency_key_reused_for_another_message_is_refused() -> None:
+    fo = new_fo()
+    fo.submit(at=T0, key="k1")
+    before = to_dict(fo)
+    with pytest.raises(IdempotencyConflictError, match="RequestSubmitted, not WorkAccepted"):
+        fo.accept(at=T0, key="k1")
+    assert to_dict(fo) == before
+
+
+def test_a_redelivered_message_with_a_later_timestamp_is_still_the_same_message() -> None:
+    fo = new_fo()
+    first = fo.submit(at=T0, key="k1")
+    assert fo.submit(at=T0.add(minutes=5), key="k1") is first
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("status", "delivered"),
+        ("holds", [to_dict(ADDRESS_HOLD)]),
+        ("request_status", "unsubmitted"),
+        ("held_from", "delivered"),
+    ],
+)
+def test_stored_data_that_contradicts_its_history_is_refused(field: str, value: object) -> None:
+    data = to_dict(packed())
+    data[field] = value
+    with pytest.raises(ValidationError) as caught:
+        from_dict(FulfillmentOrder, data)
+    assert field in caught.value.paths
+
+
+def test_stored_data_with_a_shuffled_history_is_refused() -> None:
+    data = to_dict(packed())
+    data["history"][2], data["history"][3] = data["history"][3], data["history"][2]
+    with pytest.raises(ValidationError, match="does not replay"):
+        from_dict(FulfillmentOrder, data)
+
+
+def test_a_ledger_edited_by_hand_is_refused() -> None:
+    data = to_dict(packed())
+    line = data["lines"][0]
+    line["in_progress"], line["shipped"] = 0, 2
+    with pytest.raises(ValidationError) as caught:
+        from_dict(FulfillmentOrder, data)
+    assert caught.value.paths == ("lines",)
+
+
+def test_a_cancellation_overtaken_by_delivery_can_still_be_answered() -> None:
+    fo = packed()
+    fo.cancel(at=T0)
+    fo.ship(shipment("sh-1", line_1=2, line_2=1), at=T0)
+    fo.record_tracking("sh-1", [TrackingEvent("delivered", T0.add(days=9))], at=T0)
+    assert fo.status is WorkStatus.DELIVERED
+    fo.reject_cancellation("everything was delivered", at=T0)
+    assert fo.request_status is RequestStatus.CANCELLATION_REJECTED
+    assert fo.status is WorkStatus.DELIVERED
+
+
+def test_the_reason_of_an_immediate_cancel_is_kept() -> None:
+    fo = new_fo()
+    event = fo.cancel(at=T0, reason="customer changed their mind")
+    assert isinstance(event, WorkCancelled)
+    assert event.reason == "customer changed their mind"
+
+
+def test_an_acceptance_that_arrives_while_held_is_recorded_and_work_resumes_accepted() -> None:
+    fo = new_fo()
+    fo.submit(at=T0)
+    fo.place_hold(ADDRESS_HOLD, at=T0)
+    fo.accept(at=T0)
+    assert (fo.status, fo.request_status) == (WorkStatus.ON_HOLD, RequestStatus.ACCEPTED)
+    fo.release_hold("incorrect_address", at=T0)
+    assert fo.status is WorkStatus.ACCEPTED
+
+
+def test_supported_actions_lists_commands_only() -> None:
+    fo = shipped()
+    assert "deliver" not in fo.supported_actions()
+    assert "track" in fo.supported_actions()

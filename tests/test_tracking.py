@@ -187,7 +187,7 @@ def test_an_event_at_the_label_instant_belongs_to_the_new_parcel() -> None:
 
 
 @pytest.mark.parametrize("terminal", TERMINALS)
-@pytest.mark.parametrize("later", list(S))
+@pytest.mark.parametrize("later", [s for s in S if s not in TERMINALS])
 def test_terminal_statuses_are_sticky(terminal: TrackingStatus, later: TrackingStatus) -> None:
     late = event(later, 20)
     state = reduce_tracking(LABEL, [event("out_for_delivery", 11), event(terminal, 12), late])
@@ -199,6 +199,36 @@ def test_terminal_statuses_are_sticky(terminal: TrackingStatus, later: TrackingS
     assert noted.anomaly is (
         TrackingAnomaly.UNMAPPED_CODE if unmapped else TrackingAnomaly.AFTER_TERMINAL
     )
+
+
+STRENGTH = [S.LOST, S.RETURNED_TO_SENDER, S.DELIVERED]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(a, b) for a in STRENGTH for b in STRENGTH if a is not b],
+)
+def test_conflicting_terminal_reports_resolve_to_the_strongest_whatever_their_order(
+    first: TrackingStatus, second: TrackingStatus
+) -> None:
+    strongest = max(first, second, key=STRENGTH.index)
+    weakest = min(first, second, key=STRENGTH.index)
+    state = reduce_tracking(
+        LABEL, [event("out_for_delivery", 11), event(first, 12), event(second, 20)]
+    )
+    assert state.status is strongest
+    (noted,) = [n for n in state.history if n.event.status is weakest]
+    assert (noted.applied, noted.anomaly) == (False, TrackingAnomaly.TERMINAL_SUPERSEDED)
+
+
+def test_once_delivered_always_delivered_whatever_arrives_next() -> None:
+    delivered = reduce_tracking(LABEL, [event("delivered", 12)])
+    for late in (event("lost", 5), event("returned_to_sender", 8), event("in_transit", 30)):
+        assert reduce_tracking(LABEL, [*delivered_events(delivered), late]).status is S.DELIVERED
+
+
+def delivered_events(state: TrackingState) -> list[TrackingEvent]:
+    return [noted.event for noted in state.history]
 
 
 def test_a_late_out_for_delivery_scan_never_overwrites_delivered() -> None:
@@ -219,13 +249,16 @@ def test_a_second_delivery_scan_is_kept_but_not_applied() -> None:
     assert anomalies(state) == [TrackingAnomaly.AFTER_TERMINAL]
 
 
-def test_a_parcel_reported_lost_stays_lost_when_a_delivery_follows() -> None:
+def test_a_parcel_reported_lost_and_then_delivered_was_delivered() -> None:
     state = reduce_tracking(
         LABEL, [event("in_transit", 2), event("lost", 30), event("delivered", 31)]
     )
-    assert state.status is S.LOST
-    assert state.is_terminal
-    assert state.delivered_at() is None
+    assert state.status is S.DELIVERED
+    assert state.delivered_at() == event("delivered", 31).occurred_at
+    assert [n.anomaly for n in state.anomalies] == [
+        TrackingAnomaly.TERMINAL_SUPERSEDED,
+        TrackingAnomaly.DELIVERED_WITHOUT_OUT_FOR_DELIVERY,
+    ]
 
 
 # --------------------------------------------------------------------------- delivery scans

@@ -12,6 +12,7 @@ from .check import LABEL_LINE_LIMIT, OrderCheck, check_order
 from .exceptions import (
     CurrencyMismatchError,
     FulfillmentError,
+    IdempotencyConflictError,
     IllegalTransitionError,
     Problem,
     TransitionRefusedError,
@@ -94,6 +95,7 @@ __all__ = [
     "HoldPlaced",
     "HoldReason",
     "HoldReleased",
+    "IdempotencyConflictError",
     "IllegalTransitionError",
     "InWarehouse",
     "Insert",

@@ -24,6 +24,7 @@ import attrs
 __all__ = [
     "CurrencyMismatchError",
     "FulfillmentError",
+    "IdempotencyConflictError",
     "IllegalTransitionError",
     "NoQualifyingServiceError",
     "Problem",
@@ -147,3 +148,22 @@ class NoQualifyingServiceError(FulfillmentError):
         else:
             message = "no carrier service qualifies: no quotes were given"
         super().__init__(message)
+
+
+class IdempotencyConflictError(FulfillmentError):
+    """A message reused an idempotency key that an earlier, *different* message carried.
+
+    Replaying the same message is harmless and returns the original outcome; a different
+    message under the same key is a bug in the caller (two webhooks, one id), so it is refused
+    rather than silently dropped. ``original`` and ``refused`` are the two events.
+    """
+
+    def __init__(self, subject: str, key: str, original: object, refused: object) -> None:
+        self.subject = subject
+        self.key = key
+        self.original = original
+        self.refused = refused
+        super().__init__(
+            f"{subject}: idempotency key {key!r} was used for {type(original).__name__},"
+            f" not {type(refused).__name__}; give each message its own key"
+        )

@@ -32,6 +32,7 @@ import pendulum
 
 from ._validation import (
     Checker,
+    describe,
     first_duplicates,
     to_datetime,
     to_enum,
@@ -39,9 +40,17 @@ from ._validation import (
     to_text,
     to_tuple,
 )
-from .exceptions import IllegalTransitionError, Problem, TransitionRefusedError, ValidationError
+from .exceptions import (
+    FulfillmentError,
+    IdempotencyConflictError,
+    IllegalTransitionError,
+    Problem,
+    TransitionRefusedError,
+    ValidationError,
+)
 from .holds import Hold, HoldReason
 from .lifecycle import (
+    INTERNAL_TRIGGERS,
     REQUEST_LIFECYCLE,
     TERMINAL_WORK_STATUSES,
     WORK_LIFECYCLE,
@@ -50,6 +59,7 @@ from .lifecycle import (
     RequestStatus,
     WorkContext,
     WorkStatus,
+    work_started,
 )
 from .shipment import LineQuantity, Shipment, _to_line_quantities, check_line_quantities
 from .tracking import TrackingEvent
@@ -347,10 +357,12 @@ class WorkCancelled(FulfillmentEvent):
     quantities: tuple[LineQuantity, ...] | None = attrs.field(
         default=None, converter=_optional_quantities, kw_only=True
     )
+    reason: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
 
     def _check_own(self, check: Checker) -> None:
         if self.quantities is not None:
             check_line_quantities(check, "quantities", self.quantities, non_empty=True)
+        check.text("reason", self.reason, required=False, max_length=1000)
 
 
 @attrs.frozen
@@ -421,16 +433,6 @@ def _to_request_status(value: object) -> Any:
     return to_enum(RequestStatus, value)
 
 
-_STARTED_REQUESTS = frozenset(
-    {
-        RequestStatus.ACCEPTED,
-        RequestStatus.CANCELLATION_REQUESTED,
-        RequestStatus.CANCELLATION_ACCEPTED,
-        RequestStatus.CANCELLATION_REJECTED,
-    }
-)
-
-
 @attrs.define(slots=True, eq=True, on_setattr=attrs.setters.frozen)
 class FulfillmentOrder:
     """The work one supplier does for one order. Change it only through its methods.
@@ -496,6 +498,30 @@ class FulfillmentOrder:
             "_keys",
             {event.key: event for event in self.history if event.key is not None} or None,
         )
+        self._check_against_history()
+
+    def _check_against_history(self) -> None:
+        """Stored data is trusted only as far as its history goes: every field must be what
+        replaying the history gives (so tampered or hand-edited data is refused)."""
+        try:
+            replayed = FulfillmentOrder.replay(self.history)
+        except FulfillmentError as error:
+            raise ValidationError(
+                "FulfillmentOrder",
+                [Problem("history", f"does not replay: {error}", "store histories unedited")],
+            ) from None
+        problems = [
+            Problem(
+                field.name,
+                f"is {describe(getattr(self, field.name))} but the history leads to"
+                f" {describe(getattr(replayed, field.name))}",
+                "store the aggregate as to_dict wrote it",
+            )
+            for field in attrs.fields(FulfillmentOrder)
+            if field.init and getattr(self, field.name) != getattr(replayed, field.name)
+        ]
+        if problems:
+            raise ValidationError("FulfillmentOrder", problems)
 
     # ------------------------------------------------------------------ building
 
@@ -576,7 +602,7 @@ class FulfillmentOrder:
     @property
     def work_started(self) -> bool:
         """Whether the supplier has accepted the work (a cancel is then a request)."""
-        return self.request_status in _STARTED_REQUESTS
+        return work_started(self.request_status)
 
     @property
     def backorders(self) -> tuple[FulfillmentLine, ...]:
@@ -593,13 +619,13 @@ class FulfillmentOrder:
         """The triggers the tables allow now (their guards may still refuse with a reason)."""
         allowed = []
         for trigger in WORK_LIFECYCLE.allowed(self.status):
+            if trigger in INTERNAL_TRIGGERS:
+                continue
             if trigger in REQUEST_LIFECYCLE.triggers and not REQUEST_LIFECYCLE.has_edge(
                 self.request_status, trigger
             ):
                 continue
             allowed.append(trigger)
-        if self.shipments:
-            allowed.append("track")
         return tuple(allowed)
 
     # ------------------------------------------------------------------ commands
@@ -686,7 +712,7 @@ class FulfillmentOrder:
             return self.apply(
                 CancellationRequested(at=at, key=key, quantities=quantities, reason=reason)
             )
-        return self.apply(WorkCancelled(at=at, key=key, quantities=quantities))
+        return self.apply(WorkCancelled(at=at, key=key, quantities=quantities, reason=reason))
 
     def accept_cancellation(
         self, *, at: pendulum.DateTime, key: str | None = None
@@ -709,6 +735,8 @@ class FulfillmentOrder:
         if event.key is not None:
             earlier = self._keys.get(event.key) if self._keys else None
             if earlier is not None:
+                if attrs.evolve(event, at=earlier.at) != earlier:
+                    raise IdempotencyConflictError(self.subject, event.key, earlier, event)
                 return earlier
         if isinstance(event, FulfillmentOrderOpened):
             raise TransitionRefusedError(
@@ -743,7 +771,12 @@ class FulfillmentOrder:
         self, lines: tuple[FulfillmentLine, ...] | None = None, **extra: Any
     ) -> WorkContext:
         chosen = self.lines if lines is None else lines
-        return WorkContext(lambda: _totals(chosen), work_started=self.work_started, **extra)
+        return WorkContext(
+            lambda: _totals(chosen),
+            work_started=self.work_started,
+            has_parcels=bool(self.shipments),
+            **extra,
+        )
 
     def _require(self, trigger: str) -> None:
         """Raise ``IllegalTransitionError`` unless both tables have an edge for ``trigger``."""
@@ -798,7 +831,11 @@ def _submitted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
 def _accepted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     fo._require("accept")
     request = fo._request("accept", fo.totals.remaining)
-    return {"status": fo._work("accept", fo._context()), "request_status": request}
+    status = fo._work("accept", fo._context())
+    changes: dict[str, Any] = {"status": status, "request_status": request}
+    if status is WorkStatus.ON_HOLD:  # accepted while held: work resumes as accepted
+        changes["held_from"] = WorkStatus.ACCEPTED
+    return changes
 
 
 def _rejected(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
@@ -872,13 +909,22 @@ def _dispatched(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]
         raise fo._refuse("ship", f"shipment {shipment.id!r} was already dispatched")
     lines = fo._moved("ship", shipment.items, "in_progress", "shipped")
     shipments = (*fo.shipments, shipment)
-    status = fo._work("ship", fo._context(lines))
-    if status is WorkStatus.SHIPPED and all(s.is_delivered for s in shipments):
-        # A parcel reported delivered before it was recorded (late integrations do this).
-        status = WORK_LIFECYCLE.destination(
-            status, "deliver", WorkContext(fo.totals, all_delivered=True), fo._subject
-        )
+    status = _delivered_if_done(fo, fo._work("ship", fo._context(lines)), lines, shipments)
     return {"lines": lines, "shipments": shipments, "status": status}
+
+
+def _delivered_if_done(
+    fo: FulfillmentOrder,
+    status: WorkStatus,
+    lines: tuple[FulfillmentLine, ...],
+    shipments: tuple[Shipment, ...],
+) -> WorkStatus:
+    """Shipped work whose parcels are already all delivered goes on to delivered (rule 6): a
+    parcel recorded after its delivery, or a cancellation leaving only delivered parcels."""
+    if status is not WorkStatus.SHIPPED or not all(s.is_delivered for s in shipments):
+        return status
+    context = WorkContext(_totals(lines), all_delivered=True, has_parcels=True)
+    return WORK_LIFECYCLE.destination(status, "deliver", context, fo._subject)
 
 
 def _tracked(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
@@ -888,11 +934,9 @@ def _tracked(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
         raise fo._refuse("track", f"it has no shipment {event.shipment_id!r}")
     updated = fo.shipments[index].with_events(event.events)
     shipments = (*fo.shipments[:index], updated, *fo.shipments[index + 1 :])
-    changes: dict[str, Any] = {"shipments": shipments}
     all_delivered = all(s.is_delivered for s in shipments)
-    if fo.status is WorkStatus.SHIPPED and all_delivered:
-        changes["status"] = fo._work("deliver", fo._context(all_delivered=True))
-    return changes
+    status = fo._work("track", fo._context(all_delivered=all_delivered))
+    return {"shipments": shipments, "status": status}
 
 
 def _cancelled(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
@@ -956,7 +1000,9 @@ def _cancellation_accepted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dic
         by_id[item.line_id] = line
     lines = tuple(by_id[line.line_id] for line in fo.lines)
     totals = _totals(lines)
-    status = fo._work("accept_cancellation", fo._context(lines))
+    status = _delivered_if_done(
+        fo, fo._work("accept_cancellation", fo._context(lines)), lines, fo.shipments
+    )
     changes: dict[str, Any] = {
         "lines": lines,
         "status": status,

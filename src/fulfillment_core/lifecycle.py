@@ -3,11 +3,15 @@ request handshake. Everything that decides a status lives in this module.
 
 Rules of the **work status** (what is happening to the goods):
 
-1. Work starts ``pending``. The supplier ``accept``\\ s it (it becomes ``accepted``) or
-   ``reject``\\ s it (``rejected``, terminal: the merchant must find another source).
+1. Work starts ``pending``; ``submit`` sends the request to the supplier (never while held).
+   The supplier accepts it (``accept`` → ``accepted``) or rejects it (``reject`` → ``rejected``,
+   terminal: the merchant must find another source). An acceptance that arrives while the work
+   is held is recorded, and the work resumes as accepted when released.
 2. Any not-yet-shipped state can be put ``on_hold``, several holds at once; a ``hold`` while on
-   hold adds another. ``release`` removes holds; releasing the **last** one resumes the status the
-   work was held from. While on hold no goods move: only cancellation and rejection apply.
+   hold adds another. ``release`` removes holds; releasing the **last** one resumes the work:
+   back to ``pending`` or ``accepted`` if no goods had moved, else to what the ledger calls for
+   (rule 4; a cancellation may have changed it under the hold), ``packed`` work staying packed.
+   While on hold no goods move: only cancellation and rejection apply.
 3. Goods move through a per-line quantity ledger: ``open`` → ``in_progress`` (sourced from the
    warehouse or the factory) or → ``backordered`` (waiting for a restock, then ``restock`` moves
    them to ``in_progress``) → ``shipped``; any unshipped quantity can become ``cancelled``. For
@@ -18,12 +22,16 @@ Rules of the **work status** (what is happening to the goods):
    ``backordered``; otherwise → ``ready_to_pack``. The table lists the settled destinations each
    trigger can reach; the guards name the settle rule that picks each.
 5. ``pack`` packs what is in progress (``packed``); ``ship`` ships a parcel of packed goods.
-6. ``deliver`` closes ``shipped`` work once every parcel is delivered (``delivered``, terminal).
+6. ``track`` records carrier updates (in every status that can have parcels); ``shipped`` work
+   whose parcels are all delivered becomes ``delivered`` (terminal), whether the last delivery
+   comes by a tracking update, a parcel recorded after its delivery, or a cancellation that
+   leaves only delivered parcels (the internal ``deliver`` trigger).
 7. **Cancel before work starts is immediate** (``pending``, or ``on_hold`` before the supplier
    accepted): the quantities become cancelled, all of them → ``cancelled``. **After work
    starts it is a request** (``request_cancellation``): the work status does not move until the
    supplier answers; ``accept_cancellation`` cancels every requested, still unshipped quantity
-   and settles; ``reject_cancellation`` (the parcel already left) changes nothing.
+   and settles; ``reject_cancellation`` (the parcel already left) changes nothing, even on work
+   that shipping or delivery overtook.
 8. ``cancelled``, ``rejected`` and ``delivered`` are terminal: no trigger leaves them.
 
 Rules of the **request handshake** (what the supplier has agreed to, as Shopify models it):
@@ -45,6 +53,8 @@ from ._machine import Edge, Lifecycle
 
 __all__ = [
     "HOLDABLE_STATUSES",
+    "INTERNAL_TRIGGERS",
+    "IN_PROGRESS_STATUSES",
     "REQUEST_LIFECYCLE",
     "TERMINAL_WORK_STATUSES",
     "WORK_LIFECYCLE",
@@ -52,7 +62,9 @@ __all__ = [
     "RequestStatus",
     "WorkContext",
     "WorkStatus",
+    "resume_status",
     "settle",
+    "work_started",
 ]
 
 
@@ -84,6 +96,33 @@ class RequestStatus(enum.StrEnum):
 
 TERMINAL_WORK_STATUSES = frozenset(
     {WorkStatus.CANCELLED, WorkStatus.REJECTED, WorkStatus.DELIVERED}
+)
+
+#: Request statuses after the supplier accepted the work: a cancel is then a request.
+_STARTED_REQUESTS = frozenset(
+    {
+        RequestStatus.ACCEPTED,
+        RequestStatus.CANCELLATION_REQUESTED,
+        RequestStatus.CANCELLATION_ACCEPTED,
+        RequestStatus.CANCELLATION_REJECTED,
+    }
+)
+
+
+def work_started(request: RequestStatus) -> bool:
+    """Whether the supplier has accepted the work (rule 7: cancels become requests)."""
+    return request in _STARTED_REQUESTS
+
+
+#: Work statuses in which the supplier is busy with the goods (the order is "in progress").
+IN_PROGRESS_STATUSES = frozenset(
+    {
+        WorkStatus.ACCEPTED,
+        WorkStatus.SOURCING,
+        WorkStatus.BACKORDERED,
+        WorkStatus.READY_TO_PACK,
+        WorkStatus.PACKED,
+    }
 )
 
 #: Statuses work can be held from (and resumes to when its last hold is released).
@@ -135,7 +174,15 @@ class WorkContext:
     asks, once (most triggers have unguarded edges and never need it).
     """
 
-    __slots__ = ("_settled", "_totals", "all_delivered", "held_from", "holds_left", "work_started")
+    __slots__ = (
+        "_settled",
+        "_totals",
+        "all_delivered",
+        "has_parcels",
+        "held_from",
+        "holds_left",
+        "work_started",
+    )
 
     def __init__(
         self,
@@ -145,6 +192,7 @@ class WorkContext:
         held_from: WorkStatus | None = None,
         work_started: bool = False,
         all_delivered: bool = False,
+        has_parcels: bool = False,
     ) -> None:
         self._totals = totals
         self._settled: WorkStatus | None = None
@@ -152,6 +200,7 @@ class WorkContext:
         self.held_from = held_from
         self.work_started = work_started
         self.all_delivered = all_delivered
+        self.has_parcels = has_parcels
 
     @property
     def totals(self) -> LedgerTotals:
@@ -181,8 +230,25 @@ def _settles_to(status: WorkStatus) -> Callable[[WorkContext], bool]:
     return lambda context: context.settled is status
 
 
+def resume_status(held_from: WorkStatus | None, totals: LedgerTotals) -> WorkStatus | None:
+    """Where work goes when its last hold is released (rule 2).
+
+    Before goods move (pending, accepted) it goes back where it was. After, the ledger may have
+    changed under the hold (a cancellation accepted meanwhile), so it settles from the ledger
+    again; packed work that still has its goods stays packed.
+    """
+    if held_from is None or held_from in (WorkStatus.PENDING, WorkStatus.ACCEPTED):
+        return held_from
+    settled = settle(totals)
+    if held_from is WorkStatus.PACKED and settled is WorkStatus.READY_TO_PACK:
+        return WorkStatus.PACKED
+    return settled
+
+
 def _resumes_to(status: WorkStatus) -> Callable[[WorkContext], bool]:
-    return lambda context: context.holds_left == 0 and context.held_from is status
+    return lambda context: (
+        context.holds_left == 0 and resume_status(context.held_from, context.totals) is status
+    )
 
 
 _WORK_GUARDS: dict[str, tuple[Callable[[WorkContext], bool], str]] = {
@@ -218,6 +284,7 @@ _WORK_GUARDS: dict[str, tuple[Callable[[WorkContext], bool], str]] = {
         "the supplier has not accepted the work yet: cancel it directly",
     ),
     "has_goods_to_pack": (lambda c: c.totals.in_progress > 0, "nothing is in progress to pack"),
+    "has_parcels": (lambda c: c.has_parcels, "no parcel has been dispatched"),
     "all_delivered": (lambda c: c.all_delivered, "not every parcel is delivered yet"),
     "stays_held": (lambda c: c.totals.remaining > 0, "nothing would be left to hold"),
 }
@@ -242,42 +309,40 @@ _STARTED = (
     _W.PARTIALLY_SHIPPED,
 )
 
+#: Statuses in which parcels may already be on their way (so carrier updates arrive).
+_WITH_PARCELS = (_W.PARTIALLY_SHIPPED, _W.PACKED, _W.ON_HOLD, _W.SHIPPED, _W.DELIVERED)
+
 WORK_EDGES: list[Edge[WorkStatus]] = [
-    # Rule 1: the request goes to the supplier (never while held), who answers.
+    # Rule 1: the request goes to the supplier (never while held), who answers. An acceptance
+    # that arrives while the work is held is recorded; the work stays held.
     Edge("submit", _W.PENDING, _W.PENDING),
     Edge("accept", _W.PENDING, _W.ACCEPTED),
+    Edge("accept", _W.ON_HOLD, _W.ON_HOLD, "before_work"),
     Edge("reject", _W.PENDING, _W.REJECTED),
     Edge("reject", _W.ON_HOLD, _W.REJECTED, "before_work"),
     # Rule 2: holds.
     *[Edge("hold", source, _W.ON_HOLD) for source in (*HOLDABLE_STATUSES, _W.ON_HOLD)],
     Edge("release", _W.ON_HOLD, _W.ON_HOLD, "holds_remain"),
     *[Edge("release", _W.ON_HOLD, s, f"resumes_{s.value}") for s in HOLDABLE_STATUSES],
-    # Rules 3 and 4: goods move, the status settles.
-    *_edges("source", (_W.ACCEPTED, _W.SOURCING), (_W.SOURCING, _W.READY_TO_PACK)),
-    *_edges("source", (_W.PARTIALLY_SHIPPED,), (_W.PARTIALLY_SHIPPED,)),
-    *_edges(
-        "backorder",
-        (_W.ACCEPTED, _W.SOURCING),
-        (_W.SOURCING, _W.BACKORDERED, _W.READY_TO_PACK),
-    ),
-    *_edges("backorder", (_W.PARTIALLY_SHIPPED,), (_W.PARTIALLY_SHIPPED,)),
+    # Rules 3 and 4: goods move, the status settles (to whatever the ledger calls for).
+    *_edges("source", (_W.ACCEPTED, _W.SOURCING, _W.PARTIALLY_SHIPPED), _SETTLED),
+    *_edges("backorder", (_W.ACCEPTED, _W.SOURCING, _W.PARTIALLY_SHIPPED), _SETTLED),
     *_edges(
         "restock",
-        (_W.SOURCING, _W.BACKORDERED, _W.READY_TO_PACK, _W.PACKED),
-        (_W.SOURCING, _W.READY_TO_PACK),
+        (_W.SOURCING, _W.BACKORDERED, _W.READY_TO_PACK, _W.PACKED, _W.PARTIALLY_SHIPPED),
+        _SETTLED,
     ),
-    *_edges("restock", (_W.PARTIALLY_SHIPPED,), (_W.PARTIALLY_SHIPPED,)),
     # Rule 5: packing and shipping.
     *[
         Edge("pack", source, _W.PACKED, "has_goods_to_pack")
         for source in (_W.READY_TO_PACK, _W.PARTIALLY_SHIPPED)
     ],
-    *_edges(
-        "ship",
-        (_W.PACKED, _W.PARTIALLY_SHIPPED),
-        (_W.PARTIALLY_SHIPPED, _W.SHIPPED),
-    ),
-    # Rule 6: delivery.
+    *_edges("ship", (_W.PACKED, _W.PARTIALLY_SHIPPED), _SETTLED),
+    # Rule 6: delivery. Carrier updates are recorded in every status that can have parcels;
+    # shipped work whose parcels are all delivered is delivered ("deliver" follows a shipment
+    # or a cancellation that leaves only delivered parcels).
+    Edge("track", _W.SHIPPED, _W.DELIVERED, "all_delivered"),
+    *[Edge("track", s, s, "has_parcels") for s in _WITH_PARCELS],
     Edge("deliver", _W.SHIPPED, _W.DELIVERED, "all_delivered"),
     # Rule 7: cancellation.
     Edge("cancel", _W.PENDING, _W.CANCELLED, "before_work_all_cancelled"),
@@ -286,22 +351,15 @@ WORK_EDGES: list[Edge[WorkStatus]] = [
     Edge("cancel", _W.ON_HOLD, _W.ON_HOLD, "before_work_some_left"),
     *[Edge("request_cancellation", s, s) for s in _STARTED],
     Edge("request_cancellation", _W.ON_HOLD, _W.ON_HOLD, "work_started"),
-    *_edges(
-        "accept_cancellation",
-        _STARTED,
-        (
-            _W.SOURCING,
-            _W.BACKORDERED,
-            _W.READY_TO_PACK,
-            _W.PARTIALLY_SHIPPED,
-            _W.SHIPPED,
-            _W.CANCELLED,
-        ),
-    ),
+    *_edges("accept_cancellation", _STARTED, _SETTLED),
     Edge("accept_cancellation", _W.ON_HOLD, _W.ON_HOLD, "stays_held"),
     *_edges("accept_cancellation", (_W.ON_HOLD,), (_W.SHIPPED, _W.CANCELLED)),
-    *[Edge("reject_cancellation", s, s) for s in (*_STARTED, _W.SHIPPED, _W.ON_HOLD)],
+    # The answer to a request that shipping overtook: nothing changes.
+    *[Edge("reject_cancellation", s, s) for s in (*_STARTED, _W.SHIPPED, _W.DELIVERED, _W.ON_HOLD)],
 ]
+
+#: Triggers the aggregate fires itself as a consequence of another; never a command.
+INTERNAL_TRIGGERS = frozenset({"deliver"})
 
 WORK_LIFECYCLE: Lifecycle[WorkStatus, WorkContext] = Lifecycle(
     "fulfillment order work",

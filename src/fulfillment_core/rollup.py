@@ -26,8 +26,9 @@ from collections.abc import Iterable
 
 import attrs
 
+from .exceptions import Problem, ValidationError
 from .fulfillment import FulfillmentOrder
-from .lifecycle import WorkStatus
+from .lifecycle import IN_PROGRESS_STATUSES, WorkStatus
 from .order import Order
 
 __all__ = ["LineRollup", "OrderRollup", "OrderStatus", "rollup"]
@@ -66,6 +67,18 @@ class LineRollup:
     delivered: int
     declined: int
 
+    @property
+    def routed_total(self) -> int:
+        """Units the fulfillment orders account for (more than ordered is an error)."""
+        return (
+            self.open
+            + self.in_progress
+            + self.backordered
+            + self.shipped
+            + self.cancelled
+            + self.declined
+        )
+
 
 @attrs.frozen
 class OrderRollup:
@@ -95,21 +108,23 @@ _SHOPIFY = {
     OrderStatus.CANCELLED: "UNFULFILLED",
 }
 
-_WORKING = frozenset(
-    {
-        WorkStatus.ACCEPTED,
-        WorkStatus.SOURCING,
-        WorkStatus.BACKORDERED,
-        WorkStatus.READY_TO_PACK,
-        WorkStatus.PACKED,
-    }
-)
-
 
 def rollup(order: Order, fulfillment_orders: Iterable[FulfillmentOrder]) -> OrderRollup:
     """The order's status from its fulfillment orders (those of other orders are ignored)."""
     works = [fo for fo in fulfillment_orders if fo.order_id == order.id]
     lines = tuple(_line(item.id, item.quantity, works) for item in order.line_items)
+    over = [
+        Problem(
+            f"line_items[{index}]",
+            f"line {line.line_id} has {line.ordered} ordered but its fulfillment orders hold"
+            f" {line.routed_total} units",
+            "route each unit to one fulfillment order (re-route only rejected work)",
+        )
+        for index, line in enumerate(lines)
+        if line.routed_total > line.ordered
+    ]
+    if over:
+        raise ValidationError("rollup", over)
     return OrderRollup(_status(lines, works), lines)
 
 
@@ -168,7 +183,7 @@ def _status(lines: tuple[LineRollup, ...], works: list[FulfillmentOrder]) -> Ord
     if declined and not others:
         return OrderStatus.REQUEST_DECLINED
     if any(line.in_progress or line.backordered for line in lines) or any(
-        fo.status in _WORKING for fo in works
+        fo.status in IN_PROGRESS_STATUSES for fo in works
     ):
         return OrderStatus.IN_PROGRESS
     return OrderStatus.UNFULFILLED

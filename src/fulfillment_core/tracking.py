@@ -8,7 +8,10 @@ Rules of the shipment tracking lifecycle (everything that decides a parcel's sta
    ``returned_to_sender``, ``delivered``, ``lost``, and ``unknown`` for carrier codes nobody
    mapped.
 2. ``delivered``, ``returned_to_sender`` and ``lost`` are terminal and **sticky**: no later event
-   moves a parcel out of them.
+   moves a parcel back to a moving status. When carriers report conflicting terminal statuses,
+   the strongest evidence wins whatever order they arrive in: ``delivered`` over
+   ``returned_to_sender`` over ``lost`` (a parcel declared lost, then delivered, was delivered).
+   So once delivered, always delivered; the weaker reports are kept as anomalies.
 3. Carrier events arrive late, twice and out of order. The status is a function of the *set* of
    events, never of their arrival order: events are applied in carrier-timestamp order
    (same-instant events in lifecycle order), and an exact duplicate is dropped.
@@ -96,6 +99,7 @@ class TrackingAnomaly(enum.StrEnum):
 
     BEFORE_LABEL = "before_label"
     AFTER_TERMINAL = "after_terminal"
+    TERMINAL_SUPERSEDED = "terminal_superseded"
     UNMAPPED_CODE = "unmapped_code"
     DELIVERED_WITHOUT_OUT_FOR_DELIVERY = "delivered_without_out_for_delivery"
 
@@ -171,6 +175,28 @@ class TrackingState:
 #: The state of every parcel the carrier has said nothing about yet (shared: it is frozen).
 _LABEL_CREATED = TrackingState(TrackingStatus.PENDING)
 
+#: How strong the evidence of each terminal status is (rule 2).
+_STRENGTH = {
+    TrackingStatus.LOST: 1,
+    TrackingStatus.RETURNED_TO_SENDER: 2,
+    TrackingStatus.DELIVERED: 3,
+}
+
+
+def _final_terminal(
+    label_created_at: pendulum.DateTime, ordered: list[TrackingEvent]
+) -> TrackingEvent | None:
+    """The terminal event that decides the parcel's fate: the strongest, the earliest of those."""
+    final: TrackingEvent | None = None
+    for event in ordered:
+        eligible = (
+            event.status in TERMINAL_TRACKING_STATUSES and event.occurred_at >= label_created_at
+        )
+        if eligible and (final is None or _STRENGTH[event.status] > _STRENGTH[final.status]):
+            final = event
+    return final
+
+
 _ARRIVAL_SCANS = frozenset({TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.READY_FOR_PICKUP})
 
 
@@ -184,6 +210,7 @@ def reduce_tracking(
     unique = sorted(set(events), key=TrackingEvent.sort_key)
     if not unique:
         return _LABEL_CREATED
+    final = _final_terminal(label_created_at, unique)
     status = TrackingStatus.PENDING
     incident: str | None = None
     history: list[NotedEvent] = []
@@ -195,6 +222,13 @@ def reduce_tracking(
             continue
         if event.status is TrackingStatus.UNKNOWN:
             history.append(NotedEvent(event, False, TrackingAnomaly.UNMAPPED_CODE))
+            continue
+        if event.status in TERMINAL_TRACKING_STATUSES and event is not final:
+            weaker = final is not None and _STRENGTH[event.status] < _STRENGTH[final.status]
+            anomaly = (
+                TrackingAnomaly.TERMINAL_SUPERSEDED if weaker else TrackingAnomaly.AFTER_TERMINAL
+            )
+            history.append(NotedEvent(event, False, anomaly))
             continue
         if not TRACKING_LIFECYCLE.has_edge(status, event.status.value):
             history.append(NotedEvent(event, False, TrackingAnomaly.AFTER_TERMINAL))

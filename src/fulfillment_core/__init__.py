@@ -7,6 +7,7 @@ whether a supplier has every datum it needs before it buys anything. Errors live
 """
 
 from .address import Address, Contact
+from .calendar import BusinessCalendar, Promise, promise_dates
 from .catalog import CatalogEntry, SkuSource, SupplierCatalog
 from .check import LABEL_LINE_LIMIT, OrderCheck, check_order
 from .exceptions import (
@@ -14,6 +15,7 @@ from .exceptions import (
     FulfillmentError,
     IdempotencyConflictError,
     IllegalTransitionError,
+    NoQualifyingServiceError,
     Problem,
     TransitionRefusedError,
     ValidationError,
@@ -42,9 +44,22 @@ from .fulfillment import (
 from .holds import Actor, DataWarning, Hold, HoldReason, WarningCode
 from .lifecycle import LedgerTotals, RequestStatus, WorkStatus
 from .money import Money
+from .notifications import Notification, notifications_for, notifications_for_breaches
 from .order import CustomsInfo, LineItem, Order, PaymentStatus, RiskLevel
+from .packing import (
+    PackingLimits,
+    PackingPlan,
+    PackItem,
+    Parcel,
+    plan_parcels,
+    ready_to_ship,
+)
 from .policy import (
+    Audience,
+    Channel,
     Insert,
+    NotificationKind,
+    NotificationPreferences,
     ServiceConstraints,
     ServiceStrategy,
     ShipmentPolicy,
@@ -52,8 +67,18 @@ from .policy import (
     SplitMode,
 )
 from .rollup import LineRollup, OrderRollup, OrderStatus, rollup
+from .routing import RoutedWork, RoutingPlan, route_order
 from .serialization import from_dict, to_dict
 from .shipment import LineQuantity, Shipment
+from .shipping import CarrierQuote, ServiceChoice, choose_service
+from .sla import Breach, DelayCause, DelayKind, sla_breaches
+from .sourcing import (
+    Allocation,
+    BackupOffer,
+    SourcingAction,
+    SourcingDecision,
+    decide_sourcing,
+)
 from .stock import AtFactory, Discontinued, InWarehouse, OutOfStock, StockKind, StockStatus
 from .supplier import Closure, DayRange, Supplier, Weekday
 from .tracking import (
@@ -70,17 +95,26 @@ __all__ = [
     "LABEL_LINE_LIMIT",
     "Actor",
     "Address",
+    "Allocation",
     "AtFactory",
+    "Audience",
+    "BackupOffer",
+    "Breach",
+    "BusinessCalendar",
     "CancellationAccepted",
     "CancellationRejected",
     "CancellationRequested",
+    "CarrierQuote",
     "CatalogEntry",
+    "Channel",
     "Closure",
     "Contact",
     "CurrencyMismatchError",
     "CustomsInfo",
     "DataWarning",
     "DayRange",
+    "DelayCause",
+    "DelayKind",
     "Discontinued",
     "FulfillmentError",
     "FulfillmentEvent",
@@ -104,16 +138,28 @@ __all__ = [
     "LineQuantity",
     "LineRollup",
     "Money",
+    "NoQualifyingServiceError",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreferences",
     "Order",
     "OrderCheck",
     "OrderRollup",
     "OrderStatus",
     "OutOfStock",
+    "PackItem",
+    "PackingLimits",
+    "PackingPlan",
+    "Parcel",
     "PaymentStatus",
     "Problem",
+    "Promise",
     "RequestStatus",
     "RequestSubmitted",
     "RiskLevel",
+    "RoutedWork",
+    "RoutingPlan",
+    "ServiceChoice",
     "ServiceConstraints",
     "ServiceStrategy",
     "Shipment",
@@ -121,6 +167,8 @@ __all__ = [
     "ShipmentPolicy",
     "SkuSource",
     "SlaThresholds",
+    "SourcingAction",
+    "SourcingDecision",
     "SplitMode",
     "StockKind",
     "StockStatus",
@@ -141,8 +189,17 @@ __all__ = [
     "WorkStatus",
     "__version__",
     "check_order",
+    "choose_service",
+    "decide_sourcing",
     "from_dict",
+    "notifications_for",
+    "notifications_for_breaches",
+    "plan_parcels",
+    "promise_dates",
+    "ready_to_ship",
     "reduce_tracking",
     "rollup",
+    "route_order",
+    "sla_breaches",
     "to_dict",
 ]

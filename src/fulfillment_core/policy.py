@@ -15,6 +15,7 @@ and the service levels the merchant promises.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,11 @@ from ._validation import Checker, to_decimal, to_enum, to_frozenset
 from .money import Money
 
 __all__ = [
+    "Audience",
+    "Channel",
     "Insert",
+    "NotificationKind",
+    "NotificationPreferences",
     "ServiceConstraints",
     "ServiceStrategy",
     "ShipmentPolicy",
@@ -168,6 +173,128 @@ class SlaThresholds:
         check.done("SlaThresholds")
 
 
+class Audience(enum.StrEnum):
+    """Who a notification is for."""
+
+    MERCHANT = "merchant"
+    CUSTOMER = "customer"
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    IN_APP = "in_app"
+
+
+class NotificationKind(enum.StrEnum):
+    """What a notification says. Each kind has one audience (:attr:`audience`)."""
+
+    DATA_REQUESTED = "data_requested"
+    HOLD_RELEASED = "hold_released"
+    BACKORDERED = "backordered"
+    CANCELLED = "cancelled"
+    PROCESSING_DELAYED = "processing_delayed"
+    SHIPPING_DELAYED = "shipping_delayed"
+    SHIPPED = "shipped"
+    DELAYED = "delayed"
+    HELD_AT_CUSTOMS = "held_at_customs"
+    DELIVERED = "delivered"
+
+    @property
+    def audience(self) -> Audience:
+        return Audience.CUSTOMER if self in _CUSTOMER_KINDS else Audience.MERCHANT
+
+
+_CUSTOMER_KINDS = frozenset(
+    {
+        NotificationKind.SHIPPED,
+        NotificationKind.DELAYED,
+        NotificationKind.HELD_AT_CUSTOMS,
+        NotificationKind.DELIVERED,
+    }
+)
+
+
+def _to_channel(value: Any) -> Any:
+    return to_enum(Channel, value)
+
+
+def _to_kind(value: Any) -> Any:
+    return to_enum(NotificationKind, value)
+
+
+def _to_kinds(value: Any) -> Any:
+    return to_frozenset(value, _to_kind)
+
+
+def _to_overrides(value: Any) -> Any:
+    """``{"shipped": "in_app"}`` or pairs to a sorted tuple of (kind, channel) pairs."""
+    if isinstance(value, Mapping):
+        value = list(value.items())
+    if isinstance(value, (list, tuple)):
+        pairs = [
+            (_to_kind(item[0]), _to_channel(item[1]))
+            if isinstance(item, (list, tuple)) and len(item) == 2
+            else item
+            for item in value
+        ]
+        try:
+            return tuple(sorted(pairs, key=str))
+        except TypeError:
+            return tuple(pairs)
+    return value
+
+
+@attrs.frozen
+class NotificationPreferences:
+    """How the merchant wants people told: a channel per audience, per-kind overrides, and
+    kinds nobody should be told about (``muted``)."""
+
+    merchant_channel: Channel = attrs.field(
+        default=Channel.IN_APP, converter=_to_channel, kw_only=True
+    )
+    customer_channel: Channel = attrs.field(
+        default=Channel.EMAIL, converter=_to_channel, kw_only=True
+    )
+    channels: tuple[tuple[NotificationKind, Channel], ...] = attrs.field(
+        default=(), converter=_to_overrides, kw_only=True
+    )
+    muted: frozenset[NotificationKind] = attrs.field(
+        default=frozenset(), converter=_to_kinds, kw_only=True
+    )
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.member("merchant_channel", self.merchant_channel, Channel)
+        check.member("customer_channel", self.customer_channel, Channel)
+        if not isinstance(self.channels, tuple) or not all(
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and isinstance(pair[0], NotificationKind)
+            and isinstance(pair[1], Channel)
+            for pair in self.channels
+        ):
+            check.fail(
+                "channels",
+                "must map notification kinds to channels",
+                "e.g. {'shipped': 'in_app'}",
+            )
+        check.set_of(
+            "muted", self.muted, lambda v: isinstance(v, NotificationKind), "notification kinds"
+        )
+        check.done("NotificationPreferences")
+
+    def channel_for(self, kind: NotificationKind) -> Channel | None:
+        """The channel for ``kind``, or ``None`` when it is muted."""
+        if kind in self.muted:
+            return None
+        for overridden, channel in self.channels:
+            if overridden is kind:
+                return channel
+        if kind.audience is Audience.CUSTOMER:
+            return self.customer_channel
+        return self.merchant_channel
+
+
 @attrs.frozen
 class ShipmentPolicy:
     """How the merchant wants orders fulfilled. Every field has a sensible dropshipping default.
@@ -196,6 +323,9 @@ class ShipmentPolicy:
         kw_only=True,
     )
     sla: SlaThresholds = attrs.field(factory=SlaThresholds, kw_only=True)
+    notifications: NotificationPreferences = attrs.field(
+        factory=NotificationPreferences, kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
         check = Checker()
@@ -222,6 +352,7 @@ class ShipmentPolicy:
                 "choose one: the packing slip is for blind shipping, the invoice shows prices",
             )
         check.instance("sla", self.sla, SlaThresholds)
+        check.instance("notifications", self.notifications, NotificationPreferences)
         check.done("ShipmentPolicy")
 
     @property

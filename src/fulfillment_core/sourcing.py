@@ -1,0 +1,218 @@
+"""Where each line's units come from: the sourcing decision.
+
+:func:`decide_sourcing` is pure. Given what the supplier says about a SKU now (its
+:class:`~fulfillment_core.StockStatus`), the merchant's :class:`~fulfillment_core.ShipmentPolicy`,
+the supplier's business calendar, "now", and what the backup suppliers say, it decides for every
+unit of the line, each allocation with its reason:
+
+1. **Use the warehouse** for as many units as are on the supplier's shelves.
+2. **Buy from the factory** for as many more as the factory has (ready by its ``ready_by``).
+3. For the units still missing, the primary supplier cannot deliver now:
+
+   * out of stock with a known restock date **within** ``max_restock_wait_days`` business days
+     (counted in the supplier's calendar) → **wait for the restock** until that date;
+   * otherwise (restock too far off, restock date unknown, discontinued, or stock short with no
+     restock announced) → **switch to the first-ranked backup supplier** whose stock covers all
+     the missing units, when ``use_backup_suppliers`` allows;
+   * otherwise → **cancel** those units, and tell the merchant to find another source.
+
+The seed's rule in one line: short restock → wait; long restock → switch where a backup exists,
+else cancel and tell the merchant.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+import attrs
+import pendulum
+
+from ._validation import Checker, to_datetime, to_text
+from .calendar import BusinessCalendar
+from .catalog import SkuSource
+from .policy import ShipmentPolicy
+from .stock import AtFactory, Discontinued, InWarehouse, OutOfStock, StockStatus
+
+__all__ = [
+    "Allocation",
+    "BackupOffer",
+    "SourcingAction",
+    "SourcingDecision",
+    "decide_sourcing",
+]
+
+
+class SourcingAction(enum.StrEnum):
+    USE_WAREHOUSE = "use_warehouse"
+    BUY_FROM_FACTORY = "buy_from_factory"
+    WAIT_FOR_RESTOCK = "wait_for_restock"
+    SWITCH_SUPPLIER = "switch_supplier"
+    CANCEL = "cancel"
+
+
+@attrs.frozen
+class Allocation:
+    """Some units of a line and what happens to them, with the reason in words.
+
+    ``supplier_id`` is who supplies them (the backup for a switch); ``ready_by`` is when they are
+    expected in the warehouse (factory purchases, restocks), when known.
+    """
+
+    action: SourcingAction
+    quantity: int
+    supplier_id: str
+    reason: str
+    ready_by: pendulum.DateTime | None = None
+
+
+@attrs.frozen
+class SourcingDecision:
+    """Every unit of one line, allocated."""
+
+    line_id: str
+    allocations: tuple[Allocation, ...]
+
+    def quantity(self, action: SourcingAction) -> int:
+        """Units allocated to ``action``."""
+        return sum(a.quantity for a in self.allocations if a.action is action)
+
+    @property
+    def actions(self) -> tuple[SourcingAction, ...]:
+        return tuple(a.action for a in self.allocations)
+
+    @property
+    def needs_merchant(self) -> bool:
+        """True when units are cancelled: the merchant must find another source for them."""
+        return self.quantity(SourcingAction.CANCEL) > 0
+
+
+@attrs.frozen
+class BackupOffer:
+    """What a backup supplier (a ranked :class:`SkuSource`) says about the SKU now."""
+
+    source: SkuSource
+    stock: StockStatus
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.instance("source", self.source, SkuSource)
+        check.instance("stock", self.stock, StockStatus)
+        check.done("BackupOffer")
+
+
+def decide_sourcing(
+    line_id: str,
+    quantity: int,
+    stock: StockStatus,
+    *,
+    supplier_id: str,
+    policy: ShipmentPolicy,
+    calendar: BusinessCalendar,
+    now: pendulum.DateTime,
+    backups: Iterable[BackupOffer] = (),
+) -> SourcingDecision:
+    """Allocate every unit of a line (see the module's rules). Pure and deterministic."""
+    check = Checker()
+    check.text("line_id", to_text(line_id), max_length=255)
+    check.integer("quantity", quantity, minimum=1, maximum=1_000_000)
+    check.instance("stock", stock, StockStatus)
+    check.text("supplier_id", to_text(supplier_id), max_length=255)
+    check.instance("policy", policy, ShipmentPolicy)
+    check.instance("calendar", calendar, BusinessCalendar)
+    check.datetime("now", to_datetime(now))
+    offers = tuple(backups)
+    check.sequence("backups", offers, BackupOffer)
+    check.done("decide_sourcing")
+
+    allocations: list[Allocation] = []
+    missing = quantity
+    if isinstance(stock, InWarehouse) and missing:
+        used = min(stock.quantity, missing)
+        allocations.append(
+            Allocation(
+                SourcingAction.USE_WAREHOUSE,
+                used,
+                supplier_id,
+                f"{stock.quantity} in the warehouse",
+            )
+        )
+        missing -= used
+    elif isinstance(stock, AtFactory) and missing:
+        bought = min(stock.quantity, missing)
+        allocations.append(
+            Allocation(
+                SourcingAction.BUY_FROM_FACTORY,
+                bought,
+                supplier_id,
+                f"{stock.quantity} at the factory,"
+                f" in the warehouse by {stock.ready_by.isoformat()}",
+                stock.ready_by,
+            )
+        )
+        missing -= bought
+    if missing:
+        allocations.append(
+            _shortfall(
+                missing,
+                stock,
+                supplier_id=supplier_id,
+                policy=policy,
+                calendar=calendar,
+                now=now,
+                backups=offers,
+            )
+        )
+    return SourcingDecision(to_text(line_id), tuple(allocations))
+
+
+def _shortfall(
+    missing: int,
+    stock: StockStatus,
+    *,
+    supplier_id: str,
+    policy: ShipmentPolicy,
+    calendar: BusinessCalendar,
+    now: pendulum.DateTime,
+    backups: tuple[BackupOffer, ...],
+) -> Allocation:
+    limit = policy.max_restock_wait_days
+    if isinstance(stock, OutOfStock) and stock.restock_eta is not None:
+        wait = calendar.business_days_between(now, stock.restock_eta)
+        if wait <= limit:
+            return Allocation(
+                SourcingAction.WAIT_FOR_RESTOCK,
+                missing,
+                supplier_id,
+                f"restock expected in {wait} business days, within the {limit}-day limit",
+                stock.restock_eta,
+            )
+        why = f"restock expected in {wait} business days, beyond the {limit}-day limit"
+    elif isinstance(stock, OutOfStock):
+        why = "out of stock with no restock date"
+    elif isinstance(stock, Discontinued):
+        why = "discontinued"
+    else:
+        why = f"only {stock.available_quantity} available and no restock announced"
+    if policy.use_backup_suppliers:
+        for offer in backups:
+            if offer.stock.available_quantity >= missing:
+                ready_by = offer.stock.ready_by if isinstance(offer.stock, AtFactory) else None
+                return Allocation(
+                    SourcingAction.SWITCH_SUPPLIER,
+                    missing,
+                    offer.source.supplier_id,
+                    f"{why}; backup {offer.source.supplier_id} has"
+                    f" {offer.stock.available_quantity} ({offer.stock.kind})",
+                    ready_by,
+                )
+        if backups:
+            why += "; no backup supplier has enough"
+    else:
+        why += "; the policy does not switch to backup suppliers"
+    return Allocation(
+        SourcingAction.CANCEL,
+        missing,
+        supplier_id,
+        f"{why}: cancel and find another source for these units",
+    )

@@ -1,0 +1,200 @@
+"""The notification policy: who is told what, on which channel, and never twice for one change."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+from fulfillment_core import (
+    Audience,
+    BusinessCalendar,
+    Channel,
+    FulfillmentLine,
+    FulfillmentOrder,
+    Hold,
+    NotificationKind,
+    NotificationPreferences,
+    Shipment,
+    SlaThresholds,
+    TrackingEvent,
+    ValidationError,
+    notifications_for,
+    notifications_for_breaches,
+    sla_breaches,
+)
+
+from factories import make_supplier
+
+T0 = pendulum.datetime(2026, 3, 2, 1, tz="UTC")
+PREFS = NotificationPreferences()
+K = NotificationKind
+
+
+def work() -> FulfillmentOrder:
+    return FulfillmentOrder.open(
+        "fo-1",
+        order_id="o-1",
+        supplier_id="sup-sz-01",
+        lines=[FulfillmentLine.new("line-1", 2), FulfillmentLine.new("line-2", 1)],
+        at=T0,
+    )
+
+
+def told(fo: FulfillmentOrder, event: object, prefs: NotificationPreferences = PREFS) -> list:
+    return [
+        (n.audience, n.kind, n.channel)
+        for n in notifications_for(fo, event, prefs)  # type: ignore[arg-type]
+    ]
+
+
+def test_a_hold_asks_the_merchant_for_the_data_with_the_details() -> None:
+    fo = work()
+    hold = Hold("incorrect_address", "shipping_address.postal_code", "customer", "zip missing")
+    event = fo.place_hold(hold, at=T0)
+    (note,) = notifications_for(fo, event, PREFS)
+    assert (note.audience, note.kind, note.channel) == (
+        Audience.MERCHANT,
+        K.DATA_REQUESTED,
+        Channel.IN_APP,
+    )
+    assert note.detail("path") == "shipping_address.postal_code"
+    assert note.detail("actor") == "customer"
+    assert (note.order_id, note.fulfillment_order_id, note.at) == ("o-1", "fo-1", T0)
+
+
+def test_only_the_last_release_tells_the_merchant_the_hold_is_released() -> None:
+    fo = work()
+    fo.place_hold(Hold("incorrect_address", "a", "customer", "m"), at=T0)
+    fo.place_hold(Hold("invalid_sku", "b", "merchant", "m"), at=T0)
+    assert told(fo, fo.release_hold("incorrect_address", at=T0)) == []
+    assert told(fo, fo.release_hold("invalid_sku", at=T0)) == [
+        (Audience.MERCHANT, K.HOLD_RELEASED, Channel.IN_APP)
+    ]
+
+
+def accepted() -> FulfillmentOrder:
+    fo = work()
+    fo.submit(at=T0)
+    fo.accept(at=T0)
+    return fo
+
+
+def test_a_backorder_tells_the_merchant_the_restock_date() -> None:
+    fo = accepted()
+    event = fo.backorder({"line-2": 1}, restock_eta=T0.add(days=6), at=T0)
+    (note,) = notifications_for(fo, event, PREFS)
+    assert note.kind is K.BACKORDERED
+    assert note.detail("restock_eta") == T0.add(days=6).isoformat()
+    assert note.detail("lines") == "line-2 x1"
+
+
+def test_a_rejection_tells_the_merchant_why_and_what_to_do() -> None:
+    fo = work()
+    fo.submit(at=T0)
+    (note,) = notifications_for(fo, fo.reject("restock in 40 days", at=T0), PREFS)
+    assert note.kind is K.CANCELLED
+    assert "restock in 40 days" in (note.detail("reason") or "")
+    assert note.detail("suggestion") == "route these items to another supplier"
+
+
+def test_an_accepted_cancellation_tells_the_merchant() -> None:
+    fo = accepted()
+    fo.cancel(at=T0)
+    assert told(fo, fo.accept_cancellation(at=T0)) == [
+        (Audience.MERCHANT, K.CANCELLED, Channel.IN_APP)
+    ]
+
+
+def shipped() -> tuple[FulfillmentOrder, object]:
+    fo = accepted()
+    fo.source({"line-1": 2, "line-2": 1}, at=T0)
+    fo.pack(at=T0)
+    parcel = Shipment(
+        "sh-1",
+        "YunExpress",
+        "Global Direct",
+        ["YT2410261234567"],
+        {"line-1": 2, "line-2": 1},
+        T0,
+        tracking_url="https://t.17track.net/en#nums=YT2410261234567",
+    )
+    return fo, fo.ship(parcel, at=T0)
+
+
+def test_the_customer_is_told_the_parcel_shipped_with_its_tracking() -> None:
+    fo, event = shipped()
+    (note,) = notifications_for(fo, event, PREFS)  # type: ignore[arg-type]
+    assert (note.audience, note.kind, note.channel) == (
+        Audience.CUSTOMER,
+        K.SHIPPED,
+        Channel.EMAIL,
+    )
+    assert note.detail("tracking_numbers") == "YT2410261234567"
+    assert note.detail("carrier") == "YunExpress"
+
+
+def test_a_customs_hold_then_delivery_each_tell_the_customer_once() -> None:
+    fo, _ = shipped()
+    customs = TrackingEvent("on_hold", T0.add(days=8), incident="customs")
+    held = fo.record_tracking("sh-1", [customs], at=T0.add(days=8))
+    again = fo.record_tracking("sh-1", [customs], at=T0.add(days=8, hours=1))
+    delivered = fo.record_tracking(
+        "sh-1", [TrackingEvent("delivered", T0.add(days=12))], at=T0.add(days=12)
+    )
+    assert [n.kind for n in notifications_for(fo, held, PREFS)] == [K.HELD_AT_CUSTOMS]
+    assert notifications_for(fo, again, PREFS) == ()
+    assert [n.kind for n in notifications_for(fo, delivered, PREFS)] == [K.DELIVERED]
+
+
+def test_a_delay_tells_the_customer_and_a_hold_for_another_reason_is_a_delay() -> None:
+    fo, _ = shipped()
+    weather = fo.record_tracking(
+        "sh-1", [TrackingEvent("on_hold", T0.add(days=5), incident="weather")], at=T0
+    )
+    assert [n.kind for n in notifications_for(fo, weather, PREFS)] == [K.DELAYED]
+
+
+def test_muted_kinds_are_not_sent_and_channels_can_be_overridden_per_kind() -> None:
+    prefs = NotificationPreferences(muted=["shipped"], channels={"data_requested": "email"})
+    fo, event = shipped()
+    assert notifications_for(fo, event, prefs) == ()  # type: ignore[arg-type]
+    other = work()
+    hold = other.place_hold(Hold("other", "", "merchant", "wait"), at=T0)
+    assert told(other, hold, prefs) == [(Audience.MERCHANT, K.DATA_REQUESTED, Channel.EMAIL)]
+
+
+def test_sla_breaches_tell_the_merchant_processing_and_shipping_apart() -> None:
+    fo = accepted()
+    calendars = {"sup-sz-01": BusinessCalendar.of(make_supplier())}
+    now = T0.add(days=9)
+    breaches = sla_breaches([fo], now=now, sla=SlaThresholds(), calendars=calendars)
+    (note,) = notifications_for_breaches(breaches, PREFS, at=now)
+    assert (note.kind, note.detail("cause")) == (K.PROCESSING_DELAYED, "supplier_processing")
+
+
+def test_every_kind_has_one_audience() -> None:
+    customer = {K.SHIPPED, K.DELAYED, K.HELD_AT_CUSTOMS, K.DELIVERED}
+    for kind in NotificationKind:
+        expected = Audience.CUSTOMER if kind in customer else Audience.MERCHANT
+        assert kind.audience is expected
+
+
+def test_preferences_refuse_unknown_kinds_and_channels() -> None:
+    with pytest.raises(ValidationError) as caught:
+        NotificationPreferences(merchant_channel="pigeon", muted=["gossip"])
+    assert caught.value.paths == ("merchant_channel", "muted")
+
+
+def test_notifications_for_an_old_event_describe_the_moment_it_happened() -> None:
+    fo = work()
+    fo.place_hold(Hold("other", "", "merchant", "wait"), at=T0)
+    released = fo.release_hold("other", at=T0)
+    fo.place_hold(Hold("other", "", "merchant", "wait again"), at=T0)  # held again since
+    assert [n.kind for n in notifications_for(fo, released, PREFS)] == [K.HOLD_RELEASED]
+
+
+def test_an_event_of_another_fulfillment_order_is_refused() -> None:
+    fo = work()
+    stranger = work().place_hold(Hold("other", "", "merchant", "wait"), at=T0)
+    with pytest.raises(ValidationError, match="not in fulfillment order fo-1's history"):
+        notifications_for(fo, stranger, PREFS)

@@ -1,0 +1,119 @@
+"""The SLA monitor: processing and shipping delays, apart, each with its cause."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+from fulfillment_core import (
+    BusinessCalendar,
+    DelayCause,
+    DelayKind,
+    FulfillmentLine,
+    FulfillmentOrder,
+    Hold,
+    Shipment,
+    SlaThresholds,
+    TrackingEvent,
+    ValidationError,
+    sla_breaches,
+)
+
+from factories import make_supplier
+
+# Monday 2 March 2026, 09:00 in Shenzhen.
+T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")
+SLA = SlaThresholds(processing_days=3, shipping_days=15)
+CALENDARS = {"sup-sz-01": BusinessCalendar.of(make_supplier())}
+
+
+def work() -> FulfillmentOrder:
+    fo = FulfillmentOrder.open(
+        "fo-1",
+        order_id="o-1",
+        supplier_id="sup-sz-01",
+        lines=[FulfillmentLine.new("line-1", 2)],
+        at=T0,
+    )
+    fo.submit(at=T0)
+    fo.accept(at=T0)
+    return fo
+
+
+def breaches_at(fo: FulfillmentOrder, now: pendulum.DateTime) -> list[tuple[object, ...]]:
+    return [
+        (b.kind, b.cause, b.late_by_days)
+        for b in sla_breaches([fo], now=now, sla=SLA, calendars=CALENDARS)
+    ]
+
+
+def test_work_within_its_processing_days_is_not_late() -> None:
+    assert breaches_at(work(), T0.add(days=3)) == []  # Thursday: 3 business days
+
+
+def test_slow_supplier_processing_is_a_processing_breach_in_business_days() -> None:
+    # The next Monday is 5 business days after the start: 2 days late.
+    assert breaches_at(work(), T0.add(days=7)) == [
+        (DelayKind.PROCESSING, DelayCause.SUPPLIER_PROCESSING, 2)
+    ]
+
+
+def test_a_weekend_does_not_make_work_late() -> None:
+    fo = work()
+    assert breaches_at(fo, T0.add(days=5)) == [
+        (DelayKind.PROCESSING, DelayCause.SUPPLIER_PROCESSING, 1)
+    ]
+    assert breaches_at(fo, T0.add(days=6)) == breaches_at(fo, T0.add(days=5))
+
+
+def test_work_held_for_data_is_late_because_of_missing_data() -> None:
+    fo = work()
+    fo.place_hold(Hold("incorrect_address", "shipping_address.zip", "customer", "zip?"), at=T0)
+    assert breaches_at(fo, T0.add(days=7))[0][1] is DelayCause.MISSING_DATA
+
+
+def test_work_waiting_for_a_restock_is_late_because_of_stock() -> None:
+    fo = work()
+    fo.backorder({"line-1": 2}, restock_eta=T0.add(days=9), at=T0)
+    assert breaches_at(fo, T0.add(days=7))[0][1] is DelayCause.STOCK
+
+
+def shipped() -> FulfillmentOrder:
+    fo = work()
+    fo.source({"line-1": 2}, at=T0)
+    fo.pack(at=T0)
+    fo.ship(Shipment("sh-1", "YunExpress", "Global", ["YT1"], {"line-1": 2}, T0), at=T0)
+    return fo
+
+
+def test_shipped_work_is_never_late_on_processing() -> None:
+    assert breaches_at(shipped(), T0.add(days=10)) == []
+
+
+def test_a_parcel_in_transit_too_long_is_a_shipping_breach_in_calendar_days() -> None:
+    assert breaches_at(shipped(), T0.add(days=18)) == [
+        (DelayKind.SHIPPING, DelayCause.CARRIER_DELAY, 3)
+    ]
+
+
+def test_a_parcel_held_at_customs_is_late_because_of_customs() -> None:
+    fo = shipped()
+    held = TrackingEvent("on_hold", T0.add(days=9), incident="customs inspection")
+    fo.record_tracking("sh-1", [held], at=T0.add(days=9))
+    (breach,) = sla_breaches([fo], now=T0.add(days=20), sla=SLA, calendars=CALENDARS)
+    assert (breach.cause, breach.shipment_id, breach.since) == (
+        DelayCause.CUSTOMS_HOLD,
+        "sh-1",
+        T0,
+    )
+
+
+def test_delivered_parcels_are_not_late() -> None:
+    fo = shipped()
+    fo.record_tracking("sh-1", [TrackingEvent("delivered", T0.add(days=20))], at=T0)
+    assert breaches_at(fo, T0.add(days=30)) == []
+
+
+def test_a_missing_calendar_is_named() -> None:
+    with pytest.raises(ValidationError, match="sup-sz-01"):
+        sla_breaches([work()], now=T0, sla=SLA, calendars={})

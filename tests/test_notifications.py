@@ -198,3 +198,25 @@ def test_an_event_of_another_fulfillment_order_is_refused() -> None:
     stranger = work().place_hold(Hold("other", "", "merchant", "wait"), at=T0)
     with pytest.raises(ValidationError, match="not in fulfillment order fo-1's history"):
         notifications_for(fo, stranger, PREFS)
+
+
+def test_a_parcel_moving_on_in_transit_tells_nobody() -> None:
+    fo, _ = shipped()
+    moving = fo.record_tracking("sh-1", [TrackingEvent("in_transit", T0.add(days=2))], at=T0)
+    assert notifications_for(fo, moving, PREFS) == ()
+
+
+def test_a_late_parcel_tells_the_merchant_which_parcel_and_muted_breaches_tell_nobody() -> None:
+    fo, _ = shipped()
+    calendars = {"sup-sz-01": BusinessCalendar.of(make_supplier())}
+    now = T0.add(days=20)
+    breaches = sla_breaches([fo], now=now, sla=SlaThresholds(), calendars=calendars)
+    (note,) = notifications_for_breaches(breaches, PREFS, at=now)
+    assert (note.kind, note.detail("shipment_id"), note.detail("cause")) == (
+        K.SHIPPING_DELAYED,
+        "sh-1",
+        "carrier_delay",
+    )
+    assert note.detail("no such detail") is None
+    muted = NotificationPreferences(muted=["shipping_delayed"])
+    assert notifications_for_breaches(breaches, muted, at=now) == ()

@@ -8,7 +8,7 @@ review this file whenever a new amendment is published. No I/O happens at import
 
 Only codes with a defined number of minor units are listed. Codes whose minor unit is
 "N.A." in the standard (precious metals XAU/XAG/XPT/XPD, the SDR XDR, the bond-market units
-XBA-XBD, XSU, XUA, the testing code XTS and "no currency" XXX) are excluded, as are withdrawn
+XBA-XBD, XSU, XUA, the testing code XTS and the "no currency" code) are excluded, as are withdrawn
 codes (e.g. ANG, BGN, CUC, HRK, MRO, SLL, STD, VEF, ZWL).
 """
 

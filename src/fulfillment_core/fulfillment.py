@@ -350,10 +350,7 @@ class TrackingUpdated(FulfillmentEvent):
 
 
 @attrs.frozen
-class WorkCancelled(FulfillmentEvent):
-    """Open units were cancelled before work started (all of them when ``quantities`` is None)."""
-
-    trigger: ClassVar[str] = "cancel"
+class _Cancellation(FulfillmentEvent):
     quantities: tuple[LineQuantity, ...] | None = attrs.field(
         default=None, converter=_optional_quantities, kw_only=True
     )
@@ -366,19 +363,17 @@ class WorkCancelled(FulfillmentEvent):
 
 
 @attrs.frozen
-class CancellationRequested(FulfillmentEvent):
+class WorkCancelled(_Cancellation):
+    """Open units were cancelled before work started (all of them when ``quantities`` is None)."""
+
+    trigger: ClassVar[str] = "cancel"
+
+
+@attrs.frozen
+class CancellationRequested(_Cancellation):
     """The merchant asked the supplier to cancel started work (all of it when None)."""
 
     trigger: ClassVar[str] = "request_cancellation"
-    quantities: tuple[LineQuantity, ...] | None = attrs.field(
-        default=None, converter=_optional_quantities, kw_only=True
-    )
-    reason: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
-
-    def _check_own(self, check: Checker) -> None:
-        if self.quantities is not None:
-            check_line_quantities(check, "quantities", self.quantities, non_empty=True)
-        check.text("reason", self.reason, required=False, max_length=1000)
 
 
 @attrs.frozen

@@ -202,9 +202,8 @@ _TRACKING_KINDS = {
 def _tracked(
     fo: FulfillmentOrder, event: TrackingUpdated, preferences: NotificationPreferences
 ) -> list[Notification]:
-    shipment = next((s for s in fo.shipments if s.id == event.shipment_id), None)
-    if shipment is None:
-        return []
+    # The event was applied, so its parcel exists.
+    shipment = next(s for s in fo.shipments if s.id == event.shipment_id)
     before = _tracking_until(fo, event, shipment, inclusive=False).status
     after = _tracking_until(fo, event, shipment, inclusive=True)
     if after.status is before:

@@ -566,6 +566,42 @@ def test_a_promise_with_windows_out_of_order_cannot_be_built() -> None:
 
 def test_promise_dates_refuses_bad_arguments_all_at_once() -> None:
     with pytest.raises(ValidationError) as error:
-        promise_dates(dt.datetime(2026, 3, 6), SUPPLIERS[SHANGHAI], (1, 3), TRANSIT)  # type: ignore[arg-type]
+        promise_dates(dt.datetime(2026, 3, 6), SUPPLIERS[SHANGHAI], (3, 1), "fast")  # type: ignore[arg-type]
 
-    assert error.value.paths == ("placed_at", "calendar", "processing")
+    assert error.value.paths == ("placed_at", "calendar", "processing.max_days", "transit")
+
+
+def test_promise_ranges_may_be_given_as_pairs() -> None:
+    calendar = BusinessCalendar.of(make_supplier_for("Asia/Shanghai"))
+    placed = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")
+    assert promise_dates(placed, calendar, (1, 3), (10, 15)) == promise_dates(
+        placed, calendar, DayRange(1, 3), DayRange(10, 15)
+    )
+
+
+def test_transit_days_keep_the_local_date_across_a_dst_change() -> None:
+    # Shipped Thursday 29 Oct 2026 at 17:00 in New York; clocks go back on Sunday 1 Nov.
+    # Three 24-hour days would land at 16:00 local; three calendar days land at 17:00.
+    calendar = BusinessCalendar.of(make_supplier_for("America/New_York"))
+    placed = pendulum.datetime(2026, 10, 29, 17, tz="America/New_York")
+    promise = promise_dates(placed, calendar, (0, 0), (3, 3))
+    local = promise.deliver_by.in_tz("America/New_York")
+    assert (local.month, local.day, local.hour) == (11, 1, 17)
+
+
+def test_a_repeated_hours_second_pass_carried_into_a_spring_gap_moves_forward() -> None:
+    paris = BusinessCalendar.of(make_supplier_for("Europe/Paris", every_day=True))
+    second_pass = dt.datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Paris"))
+    result = paris.add_business_days(second_pass, 154).in_tz("Europe/Paris")
+    assert (result.month, result.day, result.hour, result.minute) == (3, 28, 3, 30)
+
+
+def make_supplier_for(zone: str, *, every_day: bool = False) -> Supplier:
+    return Supplier(
+        id="sup-t",
+        name="Test Supplier",
+        timezone=zone,
+        country="CN",
+        work_days=list(range(7)) if every_day else list(range(5)),
+        cutoff="23:59",
+    )

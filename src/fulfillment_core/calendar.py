@@ -316,17 +316,21 @@ class BusinessCalendar:
         """The instant at the local ``wall`` time (and its fold) on day ``ordinal``, in UTC."""
         if ordinal > _LAST_ORDINAL:
             raise ValidationError(
-                "BusinessCalendar", [Problem("", "the result would fall after the year 9999")]
+                "BusinessCalendar",
+                [Problem("days", "the result would fall after the year 9999")],
             )
         local = dt.datetime.combine(dt.date.fromordinal(ordinal), wall, self.zone)
         utc = local.astimezone(dt.UTC)
         back = utc.astimezone(self.zone)
-        if (
-            back.minute != wall.minute
-            or back.hour != wall.hour
-            or back.day != local.day
-            or back.second != wall.second
-        ) and not self._is_moment(back):
+        moved = _wall_moved(local, back)
+        if moved and local.fold:
+            # The second pass of a repeated hour, carried to a day where that wall time is
+            # skipped: read it like any skipped time (rule 6), moving forward, not back.
+            local = local.replace(fold=0)
+            utc = local.astimezone(dt.UTC)
+            back = utc.astimezone(self.zone)
+            moved = _wall_moved(local, back)
+        if moved and not self._is_moment(back):
             # A wall time in a DST gap comes back moved forward (rule 6); if that crossed the
             # cut-off or the day (only in odd zones), the next business moment applies.
             return self._at(self._forward(back.toordinal(), 1), _MIDNIGHT)
@@ -397,22 +401,49 @@ class Promise:
         check.done("Promise")
 
 
-def _plus_calendar_days(instant: pendulum.DateTime, days: int) -> pendulum.DateTime:
-    return _to_pendulum(_plain(instant) + dt.timedelta(days=days))
+def _wall_moved(local: dt.datetime, back: dt.datetime) -> bool:
+    """Whether a local time came back from UTC changed: it was skipped by a clock change."""
+    return (
+        back.minute != local.minute
+        or back.hour != local.hour
+        or back.day != local.day
+        or back.second != local.second
+    )
+
+
+def _plus_calendar_days(
+    calendar: BusinessCalendar, instant: pendulum.DateTime, days: int
+) -> pendulum.DateTime:
+    """``days`` calendar days later at the same wall time in the supplier's zone (so a DST
+    change in between does not move the promised date), as an instant in UTC."""
+    local = _plain(instant).astimezone(calendar.zone)
+    later = (local.replace(tzinfo=None) + dt.timedelta(days=days)).replace(tzinfo=calendar.zone)
+    return _to_pendulum(later.astimezone(dt.UTC))
+
+
+def _to_day_range(value: Any) -> Any:
+    """``(10, 15)`` to ``DayRange(10, 15)``; anything else is left for the check."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        try:
+            return DayRange(*value)
+        except ValidationError:
+            return value
+    return value
 
 
 def promise_dates(
     placed_at: dt.datetime,
     calendar: BusinessCalendar,
-    processing: DayRange,
-    transit: DayRange,
+    processing: DayRange | tuple[int, int],
+    transit: DayRange | tuple[int, int],
 ) -> Promise:
     """The ship and delivery windows of an order placed at ``placed_at``.
 
     Shipping is ``processing`` business days in the supplier's ``calendar`` (from the business
-    moment the order arrives in). Delivery adds ``transit`` *calendar* days (whole days of 24
-    hours in UTC) to each end of the ship window: carriers quote door-to-door days and move
-    parcels on weekends and holidays, across timezones.
+    moment the order arrives in). Delivery adds ``transit`` *calendar* days to each end of the
+    ship window, at the same wall-clock time in the supplier's zone (carriers quote
+    door-to-door days and move parcels on weekends and holidays; a DST change in between does
+    not shift the promised date). Either range may be given as a ``DayRange`` or a pair.
 
     >>> import pendulum
     >>> from fulfillment_core import DayRange, Supplier
@@ -429,15 +460,25 @@ def promise_dates(
     check = Checker()
     _check_instant(check, "placed_at", placed_at)
     check.instance("calendar", calendar, BusinessCalendar)
-    check.instance("processing", processing, DayRange)
-    check.instance("transit", transit, DayRange)
+    processing = _to_day_range(processing)
+    transit = _to_day_range(transit)
+    for name, value in (("processing", processing), ("transit", transit)):
+        if isinstance(value, tuple) and len(value) == 2:
+            try:
+                DayRange(*value)
+            except ValidationError as error:
+                check.nested(name, error)
+        else:
+            check.instance(name, value, DayRange)
     check.done("promise_dates")
+    assert isinstance(processing, DayRange)
+    assert isinstance(transit, DayRange)
     ship_by_earliest = calendar.add_business_days(placed_at, processing.min_days)
     ship_by = calendar.add_business_days(placed_at, processing.max_days)
     return Promise(
         placed_at=to_datetime(placed_at),
         ship_by_earliest=ship_by_earliest,
         ship_by=ship_by,
-        deliver_by_earliest=_plus_calendar_days(ship_by_earliest, transit.min_days),
-        deliver_by=_plus_calendar_days(ship_by, transit.max_days),
+        deliver_by_earliest=_plus_calendar_days(calendar, ship_by_earliest, transit.min_days),
+        deliver_by=_plus_calendar_days(calendar, ship_by, transit.max_days),
     )

@@ -274,3 +274,51 @@ def test_bad_arguments_are_named() -> None:
             now=NOW,
         )
     assert caught.value.paths == ("quantity", "stock")
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_a_factory_slower_than_the_wait_limit_is_not_used() -> None:
+    slow = AtFactory("SZ-1", as_of=NOW, quantity=50, ready_by=restock_in(30))
+    offers = (backup(InWarehouse("YW-1", as_of=NOW, quantity=10)),)
+    assert decide(slow, backups=offers) == [(A.SWITCH_SUPPLIER, 3, "sup-yw-02")]
+    assert decide(slow) == [(A.CANCEL, 3, "sup-sz-01")]
+
+
+def test_a_backup_slower_than_the_wait_limit_is_not_switched_to() -> None:
+    stock = OutOfStock("SZ-1", as_of=NOW, restock_eta=restock_in(14))
+    slow_backup = backup(AtFactory("YW-1", as_of=NOW, quantity=50, ready_by=restock_in(60)))
+    assert decide(stock, backups=(slow_backup,)) == [(A.CANCEL, 3, "sup-sz-01")]
+
+
+def test_backups_that_each_have_part_share_the_missing_units_in_rank_order() -> None:
+    stock = Discontinued("SZ-1", as_of=NOW)
+    offers = (
+        backup(InWarehouse("YW-1", as_of=NOW, quantity=3), "sup-yw-02"),
+        backup(InWarehouse("XM-1", as_of=NOW, quantity=3), "sup-xm-03"),
+    )
+    assert decide(stock, 5, backups=offers) == [
+        (A.SWITCH_SUPPLIER, 3, "sup-yw-02"),
+        (A.SWITCH_SUPPLIER, 2, "sup-xm-03"),
+    ]
+    assert decide(stock, 8, backups=offers)[-1] == (A.CANCEL, 2, "sup-sz-01")
+
+
+def test_the_primary_supplier_is_never_its_own_backup() -> None:
+    stock = Discontinued("SZ-1", as_of=NOW)
+    itself = backup(InWarehouse("SZ-1", as_of=NOW, quantity=50), "sup-sz-01")
+    assert decide(stock, backups=(itself,)) == [(A.CANCEL, 3, "sup-sz-01")]
+
+
+def test_one_day_reads_as_one_day() -> None:
+    decision = decide_sourcing(
+        "line-1",
+        1,
+        OutOfStock("SZ-1", as_of=NOW, restock_eta=restock_in(1)),
+        supplier_id="sup-sz-01",
+        policy=POLICY,
+        calendar=CALENDAR,
+        now=NOW,
+    )
+    assert "in 1 business day," in decision.allocations[0].reason

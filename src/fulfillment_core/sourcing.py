@@ -5,16 +5,20 @@
 the supplier's business calendar, "now", and what the backup suppliers say, it decides for every
 unit of the line, each allocation with its reason:
 
-1. **Use the warehouse** for as many units as are on the supplier's shelves.
-2. **Buy from the factory** for as many more as the factory has (ready by its ``ready_by``).
-3. For the units still missing, the primary supplier cannot deliver now:
+1. **Use the warehouse** for as many units as are on the supplier's shelves; or
+2. **buy from the factory** as many as the factory has, when they are ready within
+   ``max_restock_wait_days`` business days (a supplier answers with one stock status per SKU,
+   so it is one or the other).
+3. For the units still missing, the primary supplier cannot deliver in time:
 
    * out of stock with a known restock date **within** ``max_restock_wait_days`` business days
      (counted in the supplier's calendar) → **wait for the restock** until that date;
-   * otherwise (restock too far off, restock date unknown, discontinued, or stock short with no
-     restock announced) → **switch to the first-ranked backup supplier** whose stock covers all
-     the missing units, when ``use_backup_suppliers`` allows;
-   * otherwise → **cancel** those units, and tell the merchant to find another source.
+   * otherwise (restock too far off, restock date unknown, discontinued, factory too slow, or
+     stock short with no restock announced) → **switch to the backup suppliers**, in their
+     ranked order, each taking what it has on the shelf or at a factory ready within the
+     limit, when ``use_backup_suppliers`` allows;
+   * whatever is still missing → **cancel** those units, and tell the merchant to find another
+     source.
 
 The seed's rule in one line: short restock → wait; long restock → switch where a backup exists,
 else cancel and tell the merchant.
@@ -75,7 +79,7 @@ class SourcingDecision:
 
     def quantity(self, action: SourcingAction) -> int:
         """Units allocated to ``action``."""
-        return sum(a.quantity for a in self.allocations if a.action is action)
+        return sum(a.quantity for a in self.allocations if a.action == action)
 
     @property
     def actions(self) -> tuple[SourcingAction, ...]:
@@ -127,7 +131,9 @@ def decide_sourcing(
 
     allocations: list[Allocation] = []
     missing = quantity
-    if isinstance(stock, InWarehouse) and missing:
+    limit = policy.max_restock_wait_days
+    too_slow: str | None = None
+    if isinstance(stock, InWarehouse):
         used = min(stock.quantity, missing)
         allocations.append(
             Allocation(
@@ -138,24 +144,28 @@ def decide_sourcing(
             )
         )
         missing -= used
-    elif isinstance(stock, AtFactory) and missing:
-        bought = min(stock.quantity, missing)
-        allocations.append(
-            Allocation(
-                SourcingAction.BUY_FROM_FACTORY,
-                bought,
-                supplier_id,
-                f"{stock.quantity} at the factory,"
-                f" in the warehouse by {stock.ready_by.isoformat()}",
-                stock.ready_by,
+    elif isinstance(stock, AtFactory):
+        wait = calendar.business_days_between(now, stock.ready_by)
+        if wait <= limit:
+            bought = min(stock.quantity, missing)
+            allocations.append(
+                Allocation(
+                    SourcingAction.BUY_FROM_FACTORY,
+                    bought,
+                    supplier_id,
+                    f"{stock.quantity} at the factory, in the warehouse in {_days(wait)}",
+                    stock.ready_by,
+                )
             )
-        )
-        missing -= bought
+            missing -= bought
+        else:
+            too_slow = f"the factory needs {_days(wait)}, beyond the {limit}-day limit"
     if missing:
-        allocations.append(
+        allocations.extend(
             _shortfall(
                 missing,
                 stock,
+                too_slow=too_slow,
                 supplier_id=supplier_id,
                 policy=policy,
                 calendar=calendar,
@@ -166,53 +176,95 @@ def decide_sourcing(
     return SourcingDecision(to_text(line_id), tuple(allocations))
 
 
+def _days(count: int) -> str:
+    return f"{count} business day" if count == 1 else f"{count} business days"
+
+
 def _shortfall(
     missing: int,
     stock: StockStatus,
     *,
+    too_slow: str | None,
     supplier_id: str,
     policy: ShipmentPolicy,
     calendar: BusinessCalendar,
     now: pendulum.DateTime,
     backups: tuple[BackupOffer, ...],
-) -> Allocation:
+) -> list[Allocation]:
+    """Allocate the units the primary supplier cannot deliver now: wait, switch or cancel."""
     limit = policy.max_restock_wait_days
     if isinstance(stock, OutOfStock) and stock.restock_eta is not None:
         wait = calendar.business_days_between(now, stock.restock_eta)
         if wait <= limit:
-            return Allocation(
-                SourcingAction.WAIT_FOR_RESTOCK,
-                missing,
-                supplier_id,
-                f"restock expected in {wait} business days, within the {limit}-day limit",
-                stock.restock_eta,
-            )
-        why = f"restock expected in {wait} business days, beyond the {limit}-day limit"
+            return [
+                Allocation(
+                    SourcingAction.WAIT_FOR_RESTOCK,
+                    missing,
+                    supplier_id,
+                    f"restock expected in {_days(wait)}, within the {limit}-day limit",
+                    stock.restock_eta,
+                )
+            ]
+        why = f"restock expected in {_days(wait)}, beyond the {limit}-day limit"
     elif isinstance(stock, OutOfStock):
         why = "out of stock with no restock date"
     elif isinstance(stock, Discontinued):
         why = "discontinued"
+    elif too_slow is not None:
+        why = too_slow
     else:
         why = f"only {stock.available_quantity} available and no restock announced"
+    allocations: list[Allocation] = []
     if policy.use_backup_suppliers:
         for offer in backups:
-            if offer.stock.available_quantity >= missing:
-                ready_by = offer.stock.ready_by if isinstance(offer.stock, AtFactory) else None
-                return Allocation(
+            if not missing:
+                break
+            usable, ready_by = _usable_within(offer, supplier_id, limit, calendar, now)
+            if not usable:
+                continue
+            taken = min(offer.stock.available_quantity, missing)
+            allocations.append(
+                Allocation(
                     SourcingAction.SWITCH_SUPPLIER,
-                    missing,
+                    taken,
                     offer.source.supplier_id,
                     f"{why}; backup {offer.source.supplier_id} has"
                     f" {offer.stock.available_quantity} ({offer.stock.kind})",
                     ready_by,
                 )
-        if backups:
-            why += "; no backup supplier has enough"
+            )
+            missing -= taken
+        if missing and backups:
+            why += "; the backup suppliers do not have enough in time"
     else:
         why += "; the policy does not switch to backup suppliers"
-    return Allocation(
-        SourcingAction.CANCEL,
-        missing,
-        supplier_id,
-        f"{why}: cancel and find another source for these units",
-    )
+    if missing:
+        allocations.append(
+            Allocation(
+                SourcingAction.CANCEL,
+                missing,
+                supplier_id,
+                f"{why}: cancel and find another source for these units",
+            )
+        )
+    return allocations
+
+
+def _usable_within(
+    offer: BackupOffer,
+    primary: str,
+    limit: int,
+    calendar: BusinessCalendar,
+    now: pendulum.DateTime,
+) -> tuple[bool, pendulum.DateTime | None]:
+    """Whether a backup can help, and when its units would be ready (``None``: on the shelf).
+
+    It cannot when it is the primary itself, has nothing, or is slower than the limit.
+    """
+    stock = offer.stock
+    if offer.source.supplier_id == primary or stock.available_quantity == 0:
+        return False, None
+    if isinstance(stock, AtFactory):
+        within = calendar.business_days_between(now, stock.ready_by) <= limit
+        return within, stock.ready_by
+    return True, None

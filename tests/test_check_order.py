@@ -410,3 +410,11 @@ def test_a_common_country_mixup_gets_a_pointed_hint() -> None:
     order = make_order(shipping_address=make_address(country_code="UK"))
     (hold,) = check_order(order, make_catalog()).holds
     assert "'GB'" in hold.message
+
+
+def test_a_suppliers_share_of_a_split_order_is_checked_on_its_own_lines() -> None:
+    catalog = make_catalog(CatalogEntry("MUG-CAT-350", [SkuSource("sup-yw-02", "YW-MUG")]))
+    order = make_order(line_items=[make_line(0), make_line(1, sku="MUG-CAT-350")])
+    shenzhen = make_supplier()
+    assert check_order(order, catalog, shenzhen).paths == ("line_items[1].sku",)
+    assert check_order(order, catalog, shenzhen, line_ids={"line-1"}).can_proceed

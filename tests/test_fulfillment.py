@@ -187,7 +187,7 @@ def test_a_new_fulfillment_order_is_pending_unsubmitted_and_all_open() -> None:
     assert (fo.status, fo.request_status) == (WorkStatus.PENDING, RequestStatus.UNSUBMITTED)
     assert fo.totals.open == fo.totals.ordered == 3
     assert fo.version == len(fo.history) == 1
-    assert fo.supported_actions() == ("submit", "hold", "cancel")
+    assert fo.supported_actions() == ("submit", "place_hold", "cancel")
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))
@@ -307,7 +307,8 @@ def test_no_goods_move_while_held() -> None:
     with pytest.raises(IllegalTransitionError) as caught:
         fo.source({"line-1": 1}, at=T0)
     assert caught.value.status == "on_hold"
-    assert "release" in caught.value.allowed
+    assert "release_hold" in caught.value.allowed
+    assert "'source' is not allowed" in str(caught.value)
 
 
 def test_a_held_order_cannot_be_submitted() -> None:
@@ -673,4 +674,19 @@ def test_an_acceptance_that_arrives_while_held_is_recorded_and_work_resumes_acce
 def test_supported_actions_lists_commands_only() -> None:
     fo = shipped()
     assert "deliver" not in fo.supported_actions()
-    assert "track" in fo.supported_actions()
+    assert "record_tracking" in fo.supported_actions()
+    assert "record_tracking" not in new_fo().supported_actions()
+
+
+def test_errors_name_the_method_that_was_called() -> None:
+    with pytest.raises(IllegalTransitionError) as caught:
+        shipped().cancel({"line-1": 1}, at=T0)
+    assert caught.value.action == "cancel"
+    assert "'cancel' is not allowed" in str(caught.value)
+
+
+def test_what_is_ready_can_be_packed_while_other_units_are_still_sourced() -> None:
+    fo = sourcing()  # line-1: 1 in progress, 1 open
+    fo.pack(at=T0)
+    fo.ship(shipment("sh-1", line_1=1), at=T0)
+    assert fo.status is WorkStatus.PARTIALLY_SHIPPED

@@ -173,7 +173,7 @@ def test_sla_breaches_tell_the_merchant_processing_and_shipping_apart() -> None:
 
 
 def test_every_kind_has_one_audience() -> None:
-    customer = {K.SHIPPED, K.DELAYED, K.HELD_AT_CUSTOMS, K.DELIVERED}
+    customer = {K.SHIPPED, K.DELAYED, K.HELD_AT_CUSTOMS, K.DELIVERY_FAILED, K.DELIVERED}
     for kind in NotificationKind:
         expected = Audience.CUSTOMER if kind in customer else Audience.MERCHANT
         assert kind.audience is expected
@@ -220,3 +220,82 @@ def test_a_late_parcel_tells_the_merchant_which_parcel_and_muted_breaches_tell_n
     assert note.detail("no such detail") is None
     muted = NotificationPreferences(muted=["shipping_delayed"])
     assert notifications_for_breaches(breaches, muted, at=now) == ()
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_an_event_reloaded_from_storage_is_recognised() -> None:
+    from fulfillment_core import from_dict, to_dict
+
+    fo = work()
+    event = fo.place_hold(Hold("other", "", "merchant", "wait"), at=T0)
+    loaded = from_dict(FulfillmentOrder, to_dict(fo))
+    assert [n.kind for n in notifications_for(loaded, event, PREFS)] == [K.DATA_REQUESTED]
+
+
+def test_a_second_partial_cancel_reports_its_own_units_and_reason() -> None:
+    fo = work()
+    fo.cancel({"line-1": 1}, at=T0, reason="customer changed mind")
+    second = fo.cancel({"line-2": 1}, at=T0, reason="out of budget")
+    (note,) = notifications_for(fo, second, PREFS)
+    assert (note.detail("quantity"), note.detail("reason")) == ("1", "out of budget")
+
+
+def test_an_accepted_cancellation_carries_the_requests_reason() -> None:
+    fo = accepted()
+    fo.cancel(at=T0, reason="customer changed mind")
+    (note,) = notifications_for(fo, fo.accept_cancellation(at=T0), PREFS)
+    assert (note.detail("quantity"), note.detail("reason")) == ("3", "customer changed mind")
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        ("out_of_stock", K.ACTION_REQUIRED),
+        ("awaiting_payment", K.ACTION_REQUIRED),
+        ("high_risk_of_fraud", K.ACTION_REQUIRED),
+        ("incorrect_address", K.DATA_REQUESTED),
+    ],
+)
+def test_holds_that_wait_for_a_decision_are_not_data_requests(
+    reason: str, kind: NotificationKind
+) -> None:
+    fo = work()
+    event = fo.place_hold(Hold(reason, "", "merchant", "held"), at=T0)
+    assert [n.kind for n in notifications_for(fo, event, PREFS)] == [kind]
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "audience"),
+    [
+        ("delivery_failed", K.DELIVERY_FAILED, Audience.CUSTOMER),
+        ("returned_to_sender", K.RETURNED, Audience.MERCHANT),
+        ("lost", K.LOST, Audience.MERCHANT),
+    ],
+)
+def test_failed_returned_and_lost_parcels_are_told(
+    status: str, kind: NotificationKind, audience: Audience
+) -> None:
+    fo, _ = shipped()
+    event = fo.record_tracking("sh-1", [TrackingEvent(status, T0.add(days=9))], at=T0)
+    (note,) = notifications_for(fo, event, PREFS)
+    assert (note.kind, note.audience) == (kind, audience)
+
+
+def test_restocks_and_rejected_cancellations_tell_the_merchant() -> None:
+    fo = accepted()
+    fo.backorder({"line-2": 1}, restock_eta=None, at=T0)
+    restocked = fo.restock({"line-2": 1}, at=T0)
+    assert [n.kind for n in notifications_for(fo, restocked, PREFS)] == [K.RESTOCKED]
+    fo.cancel(at=T0)
+    refused = fo.reject_cancellation("already packed", at=T0)
+    (note,) = notifications_for(fo, refused, PREFS)
+    assert (note.kind, note.detail("reason")) == (K.CANCELLATION_REJECTED, "already packed")
+
+
+def test_a_misspelt_kind_or_a_kind_given_twice_is_named() -> None:
+    with pytest.raises(ValidationError, match="'shiped' is not a notification kind"):
+        NotificationPreferences(channels={"shiped": "email"})
+    with pytest.raises(ValidationError, match="shipped is given two channels"):
+        NotificationPreferences(channels=[("shipped", "email"), ("shipped", "in_app")])

@@ -20,6 +20,7 @@ from fulfillment_core import (
     Shipment,
     TrackingEvent,
     TransitionRefusedError,
+    ValidationError,
     rollup,
 )
 
@@ -464,3 +465,18 @@ def test_every_unit_stays_accounted_for_whatever_the_suppliers_do(
         for line in rollup(ORDER, works).lines:
             assert accounted(line) == line.ordered
             assert line.delivered <= line.shipped
+
+
+def test_units_switched_to_a_backup_supplier_are_counted_once() -> None:
+    first = new_fo()
+    first.cancel({"line-1": 2}, at=T0)  # switched: the backup takes them
+    backup = new_fo("fo-backup", {"line-1": 2}, supplier_id="sup-yw-02")
+    result = rollup(ORDER, [first, backup])
+    line = result.lines[0]
+    assert (line.open, line.cancelled, line.routed_total) == (2, 0, line.ordered)
+
+
+def test_a_rollup_of_something_that_is_not_an_order_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        rollup({"id": 1}, [])  # type: ignore[arg-type]
+    assert caught.value.paths == ("order",)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import attrs
 import pendulum
+import pytest
 
 from fulfillment_core import (
     CatalogEntry,
     HoldReason,
     SkuSource,
+    ValidationError,
     WorkStatus,
     route_order,
 )
@@ -84,3 +87,22 @@ def test_routing_is_deterministic() -> None:
     order = make_order(line_items=[make_line(i, sku=s) for i, s in enumerate(
         ["LAMP-SUNSET-01", "CASE-IP15-BLK", "LAMP-SUNSET-01"])])  # fmt: skip
     assert route_order(order, CATALOG, [SZ, YW]) == route_order(order, CATALOG, [YW, SZ])
+
+
+def test_a_hold_says_why_each_source_could_not_take_the_line() -> None:
+    order = make_order(line_items=[make_line(0, sku="LAMP-SUNSET-01")])
+    berlin = make_address(province=None, postal_code="10117", country_code="DE")
+    plan = route_order(attrs.evolve(order, shipping_address=berlin), CATALOG, [YW])
+    (hold,) = plan.holds
+    assert "sup-yw-02 does not ship there" in hold.message
+    assert "sup-sz-01 is not among the suppliers given" in hold.message
+
+
+def test_a_single_supplier_may_be_passed_alone() -> None:
+    assert route_order(make_order(), CATALOG, SZ) == route_order(make_order(), CATALOG, [SZ])
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(ValidationError) as caught:
+        route_order("order", None, "sup-sz-01")  # type: ignore[arg-type]
+    assert caught.value.paths == ("order", "catalog", "suppliers")

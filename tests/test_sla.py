@@ -117,3 +117,73 @@ def test_delivered_parcels_are_not_late() -> None:
 def test_a_missing_calendar_is_named() -> None:
     with pytest.raises(ValidationError, match="sup-sz-01"):
         sla_breaches([work()], now=T0, sla=SLA, calendars={})
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_how_late_a_parcel_is_does_not_depend_on_the_zone_of_now() -> None:
+    fo = shipped()
+    instant = pendulum.datetime(2026, 3, 18, 20, tz="UTC")
+    assert breaches_at(fo, instant) == breaches_at(fo, instant.in_tz("Asia/Shanghai"))
+
+
+def test_customs_is_recognised_whatever_its_case() -> None:
+    fo = shipped()
+    fo.record_tracking(
+        "sh-1", [TrackingEvent("on_hold", T0.add(days=9), incident="Customs")], at=T0
+    )
+    assert breaches_at(fo, T0.add(days=20))[0][1] is DelayCause.CUSTOMS_HOLD
+
+
+@pytest.mark.parametrize(
+    ("reason", "cause"),
+    [
+        ("awaiting_payment", DelayCause.AWAITING_PAYMENT),
+        ("high_risk_of_fraud", DelayCause.MERCHANT_REVIEW),
+        ("out_of_stock", DelayCause.STOCK),
+        ("invalid_sku", DelayCause.MISSING_DATA),
+    ],
+)
+def test_each_kind_of_hold_gives_its_own_cause(reason: str, cause: DelayCause) -> None:
+    fo = work()
+    fo.place_hold(Hold(reason, "", "merchant", "held"), at=T0)
+    processing = [b for b in breaches_at(fo, T0.add(days=7)) if b[0] is DelayKind.PROCESSING]
+    assert processing[0][1] is cause
+
+
+def test_work_never_sent_to_the_supplier_is_not_blamed_on_the_supplier() -> None:
+    fo = FulfillmentOrder.open(
+        "fo-2", order_id="o-2", supplier_id="sup-sz-01",
+        lines=[FulfillmentLine.new("line-1", 1)], at=T0,
+    )  # fmt: skip
+    assert breaches_at(fo, T0.add(days=7)) == [
+        (DelayKind.PROCESSING, DelayCause.AWAITING_SUBMISSION, 2)
+    ]
+
+
+def test_an_unanswered_data_request_is_reported_after_the_merchants_response_days() -> None:
+    fo = work()
+    fo.place_hold(Hold("incorrect_address", "shipping_address.zip", "customer", "zip?"), at=T0)
+    assert breaches_at(fo, T0.add(days=2)) == []  # Wednesday: 2 business days, the limit
+    assert breaches_at(fo, T0.add(days=3)) == [(DelayKind.DATA_REQUEST, DelayCause.MISSING_DATA, 1)]
+
+
+def test_the_whole_policy_can_be_passed_for_its_thresholds() -> None:
+    from fulfillment_core import ShipmentPolicy
+
+    policy = ShipmentPolicy(sla=SLA)
+    assert sla_breaches([work()], now=T0.add(days=7), sla=policy, calendars=CALENDARS) == (
+        sla_breaches([work()], now=T0.add(days=7), sla=SLA, calendars=CALENDARS)
+    )
+
+
+def test_bad_arguments_are_named_not_crashed_on() -> None:
+    with pytest.raises(ValidationError) as caught:
+        sla_breaches(
+            [work()],
+            now=pendulum.naive(2026, 3, 9),
+            sla="fast",  # type: ignore[arg-type]
+            calendars=[CALENDARS["sup-sz-01"]],  # type: ignore[arg-type]
+        )
+    assert caught.value.paths == ("now", "sla", "calendars")

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import attrs
 
@@ -144,11 +144,18 @@ class OrderCheck:
 
 
 def check_order(
-    order: Order, catalog: SupplierCatalog, supplier: Supplier | None = None
+    order: Order,
+    catalog: SupplierCatalog,
+    supplier: Supplier | None = None,
+    *,
+    line_ids: Collection[str] | None = None,
 ) -> OrderCheck:
     """Every problem that stops ``order`` from being fulfilled, and every warning, at once.
 
-    Pure and deterministic: the same inputs give the same holds in the same order.
+    ``line_ids`` limits the line rules to those lines: after :func:`~fulfillment_core.route_order`
+    split an order between suppliers, check each supplier's share with its own lines (the
+    order-level rules still apply). Pure and deterministic: the same inputs give the same holds
+    in the same order.
     """
     holds: list[Hold] = []
     warnings: list[DataWarning] = []
@@ -175,7 +182,7 @@ def check_order(
             )
         )
     for index, item in enumerate(order.line_items):
-        if item.requires_shipping:
+        if item.requires_shipping and (line_ids is None or item.id in line_ids):
             holds.extend(
                 _line_holds(
                     index,

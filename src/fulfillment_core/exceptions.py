@@ -111,14 +111,24 @@ class IllegalTransitionError(FulfillmentError):
     instead. Raised before anything changes.
     """
 
-    def __init__(self, subject: str, status: str, trigger: str, allowed: Iterable[str]) -> None:
+    def __init__(
+        self,
+        subject: str,
+        status: str,
+        trigger: str,
+        allowed: Iterable[str],
+        *,
+        action: str | None = None,
+    ) -> None:
         self.subject = subject
         self.status = status
         self.trigger = trigger
+        #: What the caller called (a method name), when it differs from the table's trigger.
+        self.action = action or trigger
         self.allowed: tuple[str, ...] = tuple(allowed)
         choices = ", ".join(self.allowed) or "nothing (the status is final)"
         super().__init__(
-            f"{subject} is {status}: {trigger!r} is not allowed there; allowed: {choices}"
+            f"{subject} is {status}: {self.action!r} is not allowed there; allowed: {choices}"
         )
 
 

@@ -419,6 +419,26 @@ EVENT_TYPES: dict[str, type[FulfillmentEvent]] = {
 
 # --------------------------------------------------------------------------- the aggregate
 
+#: The method that fires each table trigger (errors and supported_actions() speak methods).
+METHOD_OF_TRIGGER = {
+    "submit": "submit",
+    "accept": "accept",
+    "reject": "reject",
+    "hold": "place_hold",
+    "release": "release_hold",
+    "source": "source",
+    "backorder": "backorder",
+    "restock": "restock",
+    "pack": "pack",
+    "ship": "ship",
+    "track": "record_tracking",
+    "deliver": "record_tracking",
+    "cancel": "cancel",
+    "request_cancellation": "cancel",
+    "accept_cancellation": "accept_cancellation",
+    "reject_cancellation": "reject_cancellation",
+}
+
 
 def _to_work_status(value: object) -> Any:
     return to_enum(WorkStatus, value)
@@ -611,8 +631,8 @@ class FulfillmentOrder:
         raise KeyError(f"{self.subject} has no line {line_id!r}")
 
     def supported_actions(self) -> tuple[str, ...]:
-        """The triggers the tables allow now (their guards may still refuse with a reason)."""
-        allowed = []
+        """The methods the tables allow now (their rules may still refuse, with a reason)."""
+        allowed: list[str] = []
         for trigger in WORK_LIFECYCLE.allowed(self.status):
             if trigger in INTERNAL_TRIGGERS:
                 continue
@@ -620,7 +640,11 @@ class FulfillmentOrder:
                 self.request_status, trigger
             ):
                 continue
-            allowed.append(trigger)
+            if trigger == "track" and not self.shipments:
+                continue  # no parcel to track yet
+            method = METHOD_OF_TRIGGER[trigger]
+            if method not in allowed:
+                allowed.append(method)
         return tuple(allowed)
 
     # ------------------------------------------------------------------ commands
@@ -775,9 +799,14 @@ class FulfillmentOrder:
 
     def _require(self, trigger: str) -> None:
         """Raise ``IllegalTransitionError`` unless both tables have an edge for ``trigger``."""
+        action = METHOD_OF_TRIGGER[trigger]
         if not WORK_LIFECYCLE.has_edge(self.status, trigger):
             raise IllegalTransitionError(
-                self.subject, self.status.value, trigger, self.supported_actions()
+                self.subject,
+                self.status.value,
+                trigger,
+                self.supported_actions(),
+                action=action,
             )
         if trigger in REQUEST_LIFECYCLE.triggers and not REQUEST_LIFECYCLE.has_edge(
             self.request_status, trigger
@@ -786,7 +815,8 @@ class FulfillmentOrder:
                 f"{self.subject} (supplier request)",
                 self.request_status.value,
                 trigger,
-                REQUEST_LIFECYCLE.allowed(self.request_status),
+                self.supported_actions(),
+                action=action,
             )
 
     def _refuse(self, trigger: str, reason: str) -> TransitionRefusedError:

@@ -5,21 +5,28 @@ this module only decides, purely, honouring the merchant's
 :class:`~fulfillment_core.NotificationPreferences` (a channel per audience, per-kind overrides,
 muted kinds).
 
-========================  ==========  ==================================================
-event                     audience    kind (context)
-========================  ==========  ==================================================
-hold placed               merchant    ``data_requested`` (reason, path, message, actor)
-last hold released        merchant    ``hold_released``
-units backordered         merchant    ``backordered`` (quantities, restock ETA)
-work cancelled/rejected   merchant    ``cancelled`` (reason, suggestion)
-processing SLA breached   merchant    ``processing_delayed`` (cause, late by)
-shipping SLA breached     merchant    ``shipping_delayed`` (cause, late by, parcel)
-parcel dispatched         customer    ``shipped`` (carrier, tracking numbers, url)
-parcel delayed            customer    ``delayed``
-parcel held at customs    customer    ``held_at_customs``
-parcel delivered          customer    ``delivered``
-========================  ==========  ==================================================
+=========================  ==========  ===============================================
+event                      audience    kind (context)
+=========================  ==========  ===============================================
+hold for data placed       merchant    ``data_requested`` (reason, path, message, actor)
+hold for a decision        merchant    ``action_required`` (payment, fraud review, stock)
+last hold released         merchant    ``hold_released``
+units backordered          merchant    ``backordered`` (lines, restock ETA)
+units restocked            merchant    ``restocked`` (lines)
+work cancelled/rejected    merchant    ``cancelled`` (units, reason, suggestion)
+cancellation refused       merchant    ``cancellation_rejected`` (reason)
+data request overdue       merchant    ``data_request_overdue`` (SLA breach)
+processing SLA breached    merchant    ``processing_delayed`` (cause, late by)
+shipping SLA breached      merchant    ``shipping_delayed`` (cause, late by, parcel)
+parcel returned / lost     merchant    ``returned`` / ``lost``
+parcel dispatched          customer    ``shipped`` (carrier, tracking numbers, url)
+parcel delayed             customer    ``delayed``
+parcel held at customs     customer    ``held_at_customs``
+delivery attempt failed    customer    ``delivery_failed``
+parcel delivered           customer    ``delivered``
+=========================  ==========  ===============================================
 
+A cancellation *request* tells nobody: the merchant made it; its answer is what they hear.
 Tracking notifications fire when a parcel's status *changes* to delayed, held or delivered, so
 a carrier repeating itself does not repeat the message.
 """
@@ -34,9 +41,12 @@ import pendulum
 from .exceptions import Problem, ValidationError
 from .fulfillment import (
     CancellationAccepted,
+    CancellationRejected,
+    CancellationRequested,
     FulfillmentEvent,
     FulfillmentOrder,
     GoodsBackordered,
+    GoodsRestocked,
     HoldPlaced,
     HoldReleased,
     ShipmentDispatched,
@@ -44,11 +54,12 @@ from .fulfillment import (
     WorkCancelled,
     WorkRejected,
 )
+from .holds import HoldReason
 from .lifecycle import WorkStatus
 from .policy import Audience, Channel, NotificationKind, NotificationPreferences
-from .shipment import Shipment
+from .shipment import LineQuantity, Shipment
 from .sla import Breach, DelayKind
-from .tracking import TrackingEvent, TrackingState, TrackingStatus, reduce_tracking
+from .tracking import TrackingStatus, is_customs_hold
 
 __all__ = ["Notification", "notifications_for", "notifications_for_breaches"]
 
@@ -101,15 +112,24 @@ def notifications_for(
     event: FulfillmentEvent,
     preferences: NotificationPreferences,
 ) -> tuple[Notification, ...]:
-    """What to tell whom about ``event``, one of ``fo``'s applied events (any time after)."""
-    fo = _as_of(fo, event)
+    """What to tell whom about ``event``, one of ``fo``'s applied events (any time after).
+
+    Call it once per event that ``apply`` newly appended (the version grew): an event returned
+    for a replayed idempotency key was announced when it was first applied.
+    """
+    before, after = _around(fo, event)
     at = event.at
     made: list[Notification] = []
     if isinstance(event, HoldPlaced):
         hold = event.hold
+        kind = (
+            NotificationKind.ACTION_REQUIRED
+            if hold.reason in _DECISION_HOLDS
+            else NotificationKind.DATA_REQUESTED
+        )
         made += _make(
-            NotificationKind.DATA_REQUESTED,
-            fo,
+            kind,
+            after,
             at,
             preferences,
             reason=hold.reason.value,
@@ -117,30 +137,62 @@ def notifications_for(
             message=hold.message,
             actor=hold.actor.value,
         )
-    elif isinstance(event, HoldReleased) and fo.status is not WorkStatus.ON_HOLD:
-        made += _make(NotificationKind.HOLD_RELEASED, fo, at, preferences)
+    elif isinstance(event, HoldReleased) and after.status is not WorkStatus.ON_HOLD:
+        made += _make(NotificationKind.HOLD_RELEASED, after, at, preferences)
     elif isinstance(event, GoodsBackordered):
         eta = event.restock_eta.isoformat() if event.restock_eta else "unknown"
-        quantities = ", ".join(f"{q.line_id} x{q.quantity}" for q in event.quantities)
         made += _make(
-            NotificationKind.BACKORDERED, fo, at, preferences, lines=quantities, restock_eta=eta
+            NotificationKind.BACKORDERED,
+            after,
+            at,
+            preferences,
+            lines=_quantities(event.quantities),
+            restock_eta=eta,
+        )
+    elif isinstance(event, GoodsRestocked):
+        made += _make(
+            NotificationKind.RESTOCKED, after, at, preferences, lines=_quantities(event.quantities)
         )
     elif isinstance(event, (WorkCancelled, CancellationAccepted, WorkRejected)):
-        made += _cancelled(fo, event, preferences)
+        made += _cancelled(before, after, event, preferences)
+    elif isinstance(event, CancellationRejected):
+        made += _make(
+            NotificationKind.CANCELLATION_REJECTED, after, at, preferences, reason=event.reason
+        )
     elif isinstance(event, ShipmentDispatched):
-        made += _shipped(fo, event.shipment, at, preferences)
+        made += _shipped(after, event.shipment, at, preferences)
     elif isinstance(event, TrackingUpdated):
-        made += _tracked(fo, event, preferences)
+        made += _tracked(before, after, event, preferences)
     return tuple(made)
 
 
-def _as_of(fo: FulfillmentOrder, event: FulfillmentEvent) -> FulfillmentOrder:
-    """``fo`` as it was right after ``event`` (replayed when later events followed)."""
-    if fo.history and fo.history[-1] is event:
-        return fo
+#: Holds that wait for someone's decision (payment, a fraud review, stock), not for data.
+_DECISION_HOLDS = frozenset(
+    {HoldReason.AWAITING_PAYMENT, HoldReason.HIGH_RISK_OF_FRAUD, HoldReason.OUT_OF_STOCK}
+)
+
+
+def _quantities(quantities: Iterable[LineQuantity]) -> str:
+    return ", ".join(f"{q.line_id} x{q.quantity}" for q in quantities)
+
+
+def _around(
+    fo: FulfillmentOrder, event: FulfillmentEvent
+) -> tuple[FulfillmentOrder, FulfillmentOrder]:
+    """``fo`` as it was right before and right after ``event`` (replayed from its history, so
+    the answer does not depend on what happened since, nor on where ``fo`` was loaded from)."""
     for index, earlier in enumerate(fo.history):
-        if earlier is event:
-            return FulfillmentOrder.replay(fo.history[: index + 1])
+        if earlier == event:
+            if index == 0:
+                raise ValidationError(
+                    "notifications_for",
+                    [Problem("event", "is the opening of the work, which tells nobody")],
+                )
+            before = FulfillmentOrder.replay(fo.history[:index])
+            after = fo if index == len(fo.history) - 1 else None
+            if after is None:
+                after = FulfillmentOrder.replay(fo.history[: index + 1])
+            return before, after
     raise ValidationError(
         "notifications_for",
         [Problem("event", f"is not in {fo.subject}'s history", "pass an event it applied")],
@@ -148,29 +200,41 @@ def _as_of(fo: FulfillmentOrder, event: FulfillmentEvent) -> FulfillmentOrder:
 
 
 def _cancelled(
-    fo: FulfillmentOrder, event: FulfillmentEvent, preferences: NotificationPreferences
+    before: FulfillmentOrder,
+    after: FulfillmentOrder,
+    event: FulfillmentEvent,
+    preferences: NotificationPreferences,
 ) -> list[Notification]:
     if isinstance(event, WorkRejected):
         return _make(
             NotificationKind.CANCELLED,
-            fo,
+            after,
             event.at,
             preferences,
             reason=f"the supplier rejected the work: {event.reason}",
             suggestion="route these items to another supplier",
-            quantity=str(fo.totals.remaining),
+            quantity=str(after.totals.remaining),
         )
-    cancelled = fo.totals.cancelled
+    cancelled = after.totals.cancelled - before.totals.cancelled
+    reason = event.reason if isinstance(event, WorkCancelled) else _requested_reason(before)
     return _make(
         NotificationKind.CANCELLED,
-        fo,
+        after,
         event.at,
         preferences,
-        reason="cancelled as requested",
+        reason=reason or "cancelled as requested",
         suggestion="refund the customer for the cancelled items",
         quantity=str(cancelled),
-        all=str(fo.status is WorkStatus.CANCELLED).lower(),
+        all=str(after.status is WorkStatus.CANCELLED).lower(),
     )
+
+
+def _requested_reason(before: FulfillmentOrder) -> str | None:
+    """The reason of the cancellation request an acceptance answers."""
+    for event in reversed(before.history):
+        if isinstance(event, CancellationRequested):
+            return event.reason
+    return None  # pragma: no cover (an acceptance always answers a request)
 
 
 def _shipped(
@@ -195,64 +259,60 @@ def _shipped(
 _TRACKING_KINDS = {
     TrackingStatus.DELAYED: NotificationKind.DELAYED,
     TrackingStatus.ON_HOLD: NotificationKind.HELD_AT_CUSTOMS,
+    TrackingStatus.DELIVERY_FAILED: NotificationKind.DELIVERY_FAILED,
     TrackingStatus.DELIVERED: NotificationKind.DELIVERED,
+    TrackingStatus.RETURNED_TO_SENDER: NotificationKind.RETURNED,
+    TrackingStatus.LOST: NotificationKind.LOST,
 }
 
 
 def _tracked(
-    fo: FulfillmentOrder, event: TrackingUpdated, preferences: NotificationPreferences
+    before: FulfillmentOrder,
+    after: FulfillmentOrder,
+    event: TrackingUpdated,
+    preferences: NotificationPreferences,
 ) -> list[Notification]:
-    # The event was applied, so its parcel exists.
-    shipment = next(s for s in fo.shipments if s.id == event.shipment_id)
-    before = _tracking_until(fo, event, shipment, inclusive=False).status
-    after = _tracking_until(fo, event, shipment, inclusive=True)
-    if after.status is before:
+    # The event was applied, so its parcel exists before and after it.
+    old = next(s for s in before.shipments if s.id == event.shipment_id).tracking
+    shipment = next(s for s in after.shipments if s.id == event.shipment_id)
+    new = shipment.tracking
+    if new.status is old.status:
         return []
-    kind = _TRACKING_KINDS.get(after.status)
+    kind = _TRACKING_KINDS.get(new.status)
     if kind is None:
         return []
-    if kind is NotificationKind.HELD_AT_CUSTOMS and "customs" not in (after.incident or ""):
+    if kind is NotificationKind.HELD_AT_CUSTOMS and not is_customs_hold(new):
         kind = NotificationKind.DELAYED  # held for another reason: a delay to the customer
     return _make(
         kind,
-        fo,
+        after,
         event.at,
         preferences,
         shipment_id=shipment.id,
         tracking_numbers=", ".join(shipment.tracking_numbers),
-        incident=after.incident or "",
+        incident=new.incident or "",
     )
 
 
-def _tracking_until(
-    fo: FulfillmentOrder, event: TrackingUpdated, shipment: Shipment, *, inclusive: bool
-) -> TrackingState:
-    """The parcel's tracking just before (or just after) ``event``, read from the history, so
-    the answer does not depend on what happened since."""
-    seen: list[TrackingEvent] = []
-    for earlier in fo.history:
-        if earlier is event and not inclusive:
-            break
-        if isinstance(earlier, ShipmentDispatched) and earlier.shipment.id == shipment.id:
-            seen.extend(earlier.shipment.events)
-        elif isinstance(earlier, TrackingUpdated) and earlier.shipment_id == shipment.id:
-            seen.extend(earlier.events)
-        if earlier is event:
-            break
-    return reduce_tracking(shipment.label_created_at, seen)
+_BREACH_KINDS = {
+    DelayKind.PROCESSING: NotificationKind.PROCESSING_DELAYED,
+    DelayKind.SHIPPING: NotificationKind.SHIPPING_DELAYED,
+    DelayKind.DATA_REQUEST: NotificationKind.DATA_REQUEST_OVERDUE,
+}
 
 
 def notifications_for_breaches(
     breaches: Iterable[Breach], preferences: NotificationPreferences, *, at: pendulum.DateTime
 ) -> tuple[Notification, ...]:
-    """Tell the merchant about every SLA breach, processing and shipping apart."""
+    """Tell the merchant about every SLA breach, processing and shipping apart.
+
+    A monitor run on every tick finds the same breaches again: send the result once per breach
+    (for example per ``(fulfillment_order_id, kind, shipment_id)``) or only when
+    ``late_by_days`` grew.
+    """
     made: list[Notification] = []
     for breach in breaches:
-        kind = (
-            NotificationKind.PROCESSING_DELAYED
-            if breach.kind is DelayKind.PROCESSING
-            else NotificationKind.SHIPPING_DELAYED
-        )
+        kind = _BREACH_KINDS[breach.kind]
         channel = preferences.channel_for(kind)
         if channel is None:
             continue

@@ -241,16 +241,17 @@ def plan_parcels(
     items: Iterable[PackItem],
     limits: PackingLimits,
     *,
-    inserts: Collection[Insert | str],
-    supported: Collection[Insert | str],
+    inserts: Collection[Insert | str] = frozenset(),
+    supported: Collection[Insert | str] = frozenset(Insert),
 ) -> PackingPlan:
     """Plan the parcels for ``items`` under ``limits``, with the inserts the supplier can add.
 
-    ``inserts`` is what the policy asks for (``policy.inserts``), ``supported`` what the supplier
-    can do (``supplier.supported_inserts``). Parcels come in a fixed order: first the parcels of
-    single units (ship-separately and overweight), heaviest first, then the packed parcels in the
-    order they were opened. Raises ``ValidationError`` for bad arguments, for a line given twice,
-    and for a unit of unknown weight when ``limits.max_grams`` is set.
+    ``inserts`` is what the policy asks for (``policy.inserts``; none by default), ``supported``
+    what the supplier can do (``supplier.supported_inserts``; every insert by default). Parcels
+    come in a fixed order: first the parcels of single units (ship-separately and overweight),
+    heaviest first, then the packed parcels in the order they were opened. Raises
+    ``ValidationError`` for bad arguments, for a line given twice, and for a unit of unknown
+    weight when ``limits.max_grams`` is set.
     """
     given = tuple(items)
     wanted, can_do = to_inserts(inserts), to_inserts(supported)

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from ._validation import Checker, to_decimal, to_enum, to_frozenset
+from ._validation import Checker, describe, to_decimal, to_enum, to_frozenset
 from .money import Money
 
 __all__ = [
@@ -154,11 +154,11 @@ class ServiceConstraints:
 
 @attrs.frozen
 class SlaThresholds:
-    """Service levels the merchant promises, in business days.
+    """Service levels the merchant promises.
 
-    ``processing_days``: from the order being placed to the parcel shipping.
-    ``shipping_days``: from shipping to delivery. Kept apart everywhere.
-    ``merchant_response_days``: how long a data request may stay unanswered.
+    ``processing_days``: supplier business days from the order to the parcel shipping.
+    ``shipping_days``: calendar days from shipping to delivery. Kept apart everywhere.
+    ``merchant_response_days``: business days a data request may stay unanswered.
     """
 
     processing_days: int = attrs.field(default=3, kw_only=True)
@@ -188,15 +188,24 @@ class Channel(enum.StrEnum):
 class NotificationKind(enum.StrEnum):
     """What a notification says. Each kind has one audience (:attr:`audience`)."""
 
+    # To the merchant.
     DATA_REQUESTED = "data_requested"
+    ACTION_REQUIRED = "action_required"
     HOLD_RELEASED = "hold_released"
     BACKORDERED = "backordered"
+    RESTOCKED = "restocked"
     CANCELLED = "cancelled"
+    CANCELLATION_REJECTED = "cancellation_rejected"
     PROCESSING_DELAYED = "processing_delayed"
     SHIPPING_DELAYED = "shipping_delayed"
+    DATA_REQUEST_OVERDUE = "data_request_overdue"
+    RETURNED = "returned"
+    LOST = "lost"
+    # To the customer.
     SHIPPED = "shipped"
     DELAYED = "delayed"
     HELD_AT_CUSTOMS = "held_at_customs"
+    DELIVERY_FAILED = "delivery_failed"
     DELIVERED = "delivered"
 
     @property
@@ -209,6 +218,7 @@ _CUSTOMER_KINDS = frozenset(
         NotificationKind.SHIPPED,
         NotificationKind.DELAYED,
         NotificationKind.HELD_AT_CUSTOMS,
+        NotificationKind.DELIVERY_FAILED,
         NotificationKind.DELIVERED,
     }
 )
@@ -266,18 +276,35 @@ class NotificationPreferences:
         check = Checker()
         check.member("merchant_channel", self.merchant_channel, Channel)
         check.member("customer_channel", self.customer_channel, Channel)
-        if not isinstance(self.channels, tuple) or not all(
-            isinstance(pair, tuple)
-            and len(pair) == 2
-            and isinstance(pair[0], NotificationKind)
-            and isinstance(pair[1], Channel)
-            for pair in self.channels
-        ):
+        given: object = self.channels  # as given, before any type narrowing
+        if not isinstance(given, tuple):
             check.fail(
                 "channels",
-                "must map notification kinds to channels",
+                f"must map notification kinds to channels, got {describe(given)}",
                 "e.g. {'shipped': 'in_app'}",
             )
+        else:
+            seen: set[object] = set()
+            for pair in given:
+                if not (isinstance(pair, tuple) and len(pair) == 2):
+                    check.fail("channels", f"{describe(pair)} is not a kind and a channel")
+                    continue
+                kind, channel = pair
+                if not isinstance(kind, NotificationKind):
+                    check.fail(
+                        "channels",
+                        f"{describe(kind)} is not a notification kind",
+                        f"kinds are {', '.join(k.value for k in NotificationKind)}",
+                    )
+                elif kind in seen:
+                    check.fail("channels", f"{kind.value} is given two channels", "give one")
+                seen.add(kind)
+                if not isinstance(channel, Channel):
+                    check.fail(
+                        "channels",
+                        f"{describe(channel)} is not a channel",
+                        "use 'email' or 'in_app'",
+                    )
         check.set_of(
             "muted", self.muted, lambda v: isinstance(v, NotificationKind), "notification kinds"
         )

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from ._validation import Checker
 from .exceptions import Problem, ValidationError
 from .fulfillment import FulfillmentOrder
 from .lifecycle import IN_PROGRESS_STATUSES, WorkStatus
@@ -111,7 +112,12 @@ _SHOPIFY = {
 
 def rollup(order: Order, fulfillment_orders: Iterable[FulfillmentOrder]) -> OrderRollup:
     """The order's status from its fulfillment orders (those of other orders are ignored)."""
-    works = [fo for fo in fulfillment_orders if fo.order_id == order.id]
+    check = Checker()
+    check.instance("order", order, Order)
+    works = list(fulfillment_orders)
+    check.sequence("fulfillment_orders", tuple(works), FulfillmentOrder)
+    check.done("rollup")
+    works = [fo for fo in works if fo.order_id == order.id]
     lines = tuple(_line(item.id, item.quantity, works) for item in order.line_items)
     over = [
         Problem(
@@ -143,13 +149,15 @@ def _line(line_id: str, ordered: int, works: list[FulfillmentOrder]) -> LineRoll
             shipped += line.shipped
             cancelled += line.cancelled
         delivered += sum(s.quantity_of(line_id) for s in fo.shipments if s.is_delivered)
-    routed = open_ + in_progress + backordered + shipped + cancelled
-    # Rejected units re-routed to another supplier appear there too: count them once.
-    declined = min(declined, max(ordered - routed, 0))
+    live = open_ + in_progress + backordered + shipped
+    # Units cancelled or rejected at one supplier and re-routed to another appear at both:
+    # count them once, as the live units of the supplier that took them over.
+    cancelled = min(cancelled, max(ordered - live, 0))
+    declined = min(declined, max(ordered - live - cancelled, 0))
     return LineRollup(
         line_id,
         ordered,
-        max(ordered - routed - declined, 0),
+        max(ordered - live - cancelled - declined, 0),
         open_,
         in_progress,
         backordered,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 import pendulum
 
+from ._validation import Checker, describe
 from .catalog import SupplierCatalog
 from .fulfillment import FulfillmentLine, FulfillmentOrder
 from .holds import Actor, Hold, HoldReason
@@ -80,11 +81,25 @@ def route_order(
     suppliers: Iterable[Supplier] | Mapping[str, Supplier],
 ) -> RoutingPlan:
     """Split ``order`` into work per supplier (see the module's rules). Pure."""
-    by_id = (
-        dict(suppliers)
-        if isinstance(suppliers, Mapping)
-        else {supplier.id: supplier for supplier in suppliers}
-    )
+    check = Checker()
+    check.instance("order", order, Order)
+    check.instance("catalog", catalog, SupplierCatalog)
+    if isinstance(suppliers, Supplier):
+        suppliers = [suppliers]
+    given: object = suppliers
+    if isinstance(given, Mapping):
+        by_id = dict(given)
+    elif isinstance(given, (list, tuple, set, frozenset)):
+        by_id = {s.id: s for s in given if isinstance(s, Supplier)}
+        if len(by_id) != len(given):
+            check.fail("suppliers", "must hold Supplier values only", "pass [supplier, ...]")
+    else:
+        check.fail(
+            "suppliers",
+            f"must be a list of suppliers or a mapping by id, got {describe(given)}",
+        )
+        by_id = {}
+    check.done("route_order")
     destination = order.shipping_address.country_code
     grouped: dict[str, list[FulfillmentLine]] = {}
     holds: list[Hold] = []
@@ -105,19 +120,27 @@ def route_order(
             )
             continue
         chosen = None
-        for source in catalog.sources(item.sku, destination):
+        passed: list[str] = []
+        for source in entry.sources:
             supplier = by_id.get(source.supplier_id)
-            if supplier is not None and (destination is None or supplier.ships_to(destination)):
+            if supplier is None:
+                passed.append(f"{source.supplier_id} is not among the suppliers given")
+            elif not source.serves(destination) or (
+                destination is not None and not supplier.ships_to(destination)
+            ):
+                passed.append(f"{source.supplier_id} does not ship there")
+            else:
                 chosen = source
                 break
         if chosen is None:
+            where = destination or "an unknown destination"
             holds.append(
                 Hold(
                     HoldReason.UNDELIVERABLE_DESTINATION,
                     path,
                     Actor.MERCHANT,
-                    f"no known supplier of SKU {item.sku!r} ships to {destination or 'an unknown'}"
-                    " destination; add a source that does",
+                    f"no supplier can ship SKU {item.sku!r} to {where} ({'; '.join(passed)});"
+                    " add a source that does",
                 )
             )
             continue

@@ -6,15 +6,23 @@ breach, keeping **processing** delays (order to parcel leaving, counted in the s
 business days) apart from **shipping** delays (parcel leaving to delivery, counted in calendar
 days), each with its cause:
 
-* processing, work on hold for data → ``missing_data`` (someone must answer a data request);
+* processing, work on hold for missing or wrong data → ``missing_data`` (someone must answer a
+  data request);
+* processing, work on hold for payment → ``awaiting_payment``; for the merchant's fraud review
+  → ``merchant_review``;
 * processing, work on hold for stock, or units backordered → ``stock``;
+* processing, work never sent to the supplier → ``awaiting_submission``;
 * processing otherwise → ``supplier_processing``;
 * shipping, parcel held at customs → ``customs_hold``;
 * shipping otherwise → ``carrier_delay``.
 
+A third kind, ``data_request``, reports a data request (a hold the merchant or customer must
+answer) left unanswered longer than ``merchant_response_days`` business days, before the
+processing SLA itself is missed.
+
 Processing time starts when the work was opened (its first event); shipping time when the
-parcel's label was created. Delivered, returned and lost parcels are not late any more (lost
-ones are a different problem, reported by their tracking status).
+parcel's label was created, counted in whole days in UTC. Delivered, returned and lost parcels
+are not late any more (lost ones are a different problem, reported by their tracking status).
 """
 
 from __future__ import annotations
@@ -25,13 +33,14 @@ from collections.abc import Iterable, Mapping
 import attrs
 import pendulum
 
+from ._validation import UTC, Checker, describe, to_datetime
 from .calendar import BusinessCalendar
 from .exceptions import Problem, ValidationError
-from .fulfillment import FulfillmentOrder
+from .fulfillment import FulfillmentOrder, HoldPlaced
 from .holds import HoldReason
-from .lifecycle import WorkStatus
-from .policy import SlaThresholds
-from .tracking import TrackingStatus
+from .lifecycle import RequestStatus, WorkStatus
+from .policy import ShipmentPolicy, SlaThresholds
+from .tracking import TrackingStatus, is_customs_hold
 
 __all__ = ["Breach", "DelayCause", "DelayKind", "sla_breaches"]
 
@@ -39,11 +48,15 @@ __all__ = ["Breach", "DelayCause", "DelayKind", "sla_breaches"]
 class DelayKind(enum.StrEnum):
     PROCESSING = "processing"
     SHIPPING = "shipping"
+    DATA_REQUEST = "data_request"
 
 
 class DelayCause(enum.StrEnum):
     MISSING_DATA = "missing_data"
+    AWAITING_PAYMENT = "awaiting_payment"
+    MERCHANT_REVIEW = "merchant_review"
     STOCK = "stock"
+    AWAITING_SUBMISSION = "awaiting_submission"
     SUPPLIER_PROCESSING = "supplier_processing"
     CARRIER_DELAY = "carrier_delay"
     CUSTOMS_HOLD = "customs_hold"
@@ -66,7 +79,12 @@ class Breach:
     shipment_id: str | None = None
 
 
-_STOCK_REASONS = frozenset({HoldReason.OUT_OF_STOCK})
+#: The cause a hold puts on late work; every other reason is a data request.
+_HOLD_CAUSES = {
+    HoldReason.OUT_OF_STOCK: DelayCause.STOCK,
+    HoldReason.AWAITING_PAYMENT: DelayCause.AWAITING_PAYMENT,
+    HoldReason.HIGH_RISK_OF_FRAUD: DelayCause.MERCHANT_REVIEW,
+}
 _DONE_PROCESSING = frozenset(
     {WorkStatus.SHIPPED, WorkStatus.DELIVERED, WorkStatus.CANCELLED, WorkStatus.REJECTED}
 )
@@ -79,12 +97,33 @@ def sla_breaches(
     fulfillment_orders: Iterable[FulfillmentOrder],
     *,
     now: pendulum.DateTime,
-    sla: SlaThresholds,
+    sla: SlaThresholds | ShipmentPolicy,
     calendars: Mapping[str, BusinessCalendar],
 ) -> tuple[Breach, ...]:
-    """Every breach among ``fulfillment_orders`` at ``now``, processing first, in input order."""
+    """Every breach among ``fulfillment_orders`` at ``now``, in input order; for each piece of
+    work: an unanswered data request, then processing, then its parcels.
+
+    ``sla`` may be the thresholds or the whole :class:`~fulfillment_core.ShipmentPolicy`.
+    """
+    check = Checker()
+    check.datetime("now", to_datetime(now))
+    if isinstance(sla, ShipmentPolicy):
+        sla = sla.sla
+    check.instance("sla", sla, SlaThresholds)
+    given: object = calendars  # callers do pass lists: say so rather than fail deep inside
+    if not isinstance(given, Mapping):
+        check.fail(
+            "calendars",
+            f"must map supplier ids to calendars, got {describe(calendars)}",
+            "e.g. {supplier.id: BusinessCalendar.of(supplier)}",
+        )
+    works = tuple(fulfillment_orders)
+    check.sequence("fulfillment_orders", works, FulfillmentOrder)
+    check.done("sla_breaches")
+    assert isinstance(sla, SlaThresholds)
+    now = to_datetime(now)
     breaches: list[Breach] = []
-    for fo in fulfillment_orders:
+    for fo in works:
         calendar = calendars.get(fo.supplier_id)
         if calendar is None:
             raise ValidationError(
@@ -97,6 +136,9 @@ def sla_breaches(
                     )
                 ],
             )
+        request = _data_request_breach(fo, now, sla, calendar)
+        if request is not None:
+            breaches.append(request)
         processing = _processing_breach(fo, now, sla, calendar)
         if processing is not None:
             breaches.append(processing)
@@ -114,15 +156,43 @@ def _processing_breach(
     if elapsed <= sla.processing_days:
         return None
     if fo.status is WorkStatus.ON_HOLD:
-        stock = all(hold.reason in _STOCK_REASONS for hold in fo.holds)
-        cause = DelayCause.STOCK if stock else DelayCause.MISSING_DATA
+        # The first hold's cause: the one that has held the work the longest.
+        cause = _HOLD_CAUSES.get(fo.holds[0].reason, DelayCause.MISSING_DATA)
     elif fo.totals.backordered:
         cause = DelayCause.STOCK
+    elif not fo.work_started and fo.request_status is RequestStatus.UNSUBMITTED:
+        cause = DelayCause.AWAITING_SUBMISSION
     else:
         cause = DelayCause.SUPPLIER_PROCESSING
     return Breach(
         fo.id, fo.order_id, DelayKind.PROCESSING, cause, elapsed - sla.processing_days, started
     )
+
+
+def _data_request_breach(
+    fo: FulfillmentOrder, now: pendulum.DateTime, sla: SlaThresholds, calendar: BusinessCalendar
+) -> Breach | None:
+    """A data hold (someone must answer) unanswered for longer than the merchant may take."""
+    if fo.status is not WorkStatus.ON_HOLD:
+        return None
+    for event in fo.history:
+        if (
+            isinstance(event, HoldPlaced)
+            and event.hold in fo.holds
+            and event.hold.reason not in _HOLD_CAUSES
+        ):
+            waited = calendar.business_days_between(event.at, now)
+            if waited > sla.merchant_response_days:
+                return Breach(
+                    fo.id,
+                    fo.order_id,
+                    DelayKind.DATA_REQUEST,
+                    DelayCause.MISSING_DATA,
+                    waited - sla.merchant_response_days,
+                    event.at,
+                )
+            return None
+    return None
 
 
 def _shipping_breaches(
@@ -132,11 +202,10 @@ def _shipping_breaches(
     for shipment in fo.shipments:
         if shipment.status in _PARCEL_DONE:
             continue
-        elapsed = (now.date() - shipment.label_created_at.date()).days
+        elapsed = (now.in_timezone(UTC).date() - shipment.label_created_at.date()).days
         if elapsed <= sla.shipping_days:
             continue
-        incident = (shipment.tracking.incident or "").lower()
-        customs = shipment.status is TrackingStatus.ON_HOLD and "customs" in incident
+        customs = is_customs_hold(shipment.tracking)
         cause = DelayCause.CUSTOMS_HOLD if customs else DelayCause.CARRIER_DELAY
         breaches.append(
             Breach(

@@ -45,6 +45,7 @@ __all__ = [
     "TrackingEvent",
     "TrackingState",
     "TrackingStatus",
+    "is_customs_hold",
     "reduce_tracking",
 ]
 
@@ -195,6 +196,11 @@ def _final_terminal(
         if eligible and (final is None or _STRENGTH[event.status] > _STRENGTH[final.status]):
             final = event
     return final
+
+
+def is_customs_hold(state: TrackingState) -> bool:
+    """Whether a parcel is held by customs (an ``on_hold`` whose incident mentions customs)."""
+    return state.status is TrackingStatus.ON_HOLD and "customs" in (state.incident or "").lower()
 
 
 _ARRIVAL_SCANS = frozenset({TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.READY_FOR_PICKUP})

@@ -690,3 +690,13 @@ def test_what_is_ready_can_be_packed_while_other_units_are_still_sourced() -> No
     fo.pack(at=T0)
     fo.ship(shipment("sh-1", line_1=1), at=T0)
     assert fo.status is WorkStatus.PARTIALLY_SHIPPED
+
+
+def test_a_copy_is_equal_and_independent() -> None:
+    fo = accepted()
+    fo.source({"line-1": 1}, at=T0, key="k-1")
+    twin = fo.copy()
+    assert twin == fo
+    twin.source({"line-1": 1}, at=T0, key="k-2")
+    assert (fo.version, twin.version) == (4, 5)
+    assert fo.source({"line-1": 1}, at=T0, key="k-2").key == "k-2"  # not seen by the original

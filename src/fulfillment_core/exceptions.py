@@ -22,12 +22,17 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "AdapterError",
+    "ConcurrencyError",
     "CurrencyMismatchError",
     "FulfillmentError",
     "IdempotencyConflictError",
     "IllegalTransitionError",
     "NoQualifyingServiceError",
+    "NotFoundError",
+    "PermanentAdapterError",
     "Problem",
+    "RetryableAdapterError",
     "TransitionRefusedError",
     "ValidationError",
 ]
@@ -177,3 +182,60 @@ class IdempotencyConflictError(FulfillmentError):
             f"{subject}: idempotency key {key!r} was used for {type(original).__name__},"
             f" not {type(refused).__name__}; give each message its own key"
         )
+
+
+class AdapterError(FulfillmentError):
+    """An adapter (a port's implementation) could not do what was asked.
+
+    ``retryable`` says whether trying again later can help: a timeout or a rate limit can, an
+    invalid address or a closed account cannot. Raise :class:`RetryableAdapterError` or
+    :class:`PermanentAdapterError` rather than this class itself.
+    """
+
+    retryable: bool = False
+
+    def __init__(self, port: str, operation: str, message: str) -> None:
+        self.port = port
+        self.operation = operation
+        kind = "retryable" if self.retryable else "permanent"
+        super().__init__(f"{port}.{operation} failed ({kind}): {message}")
+
+
+class RetryableAdapterError(AdapterError):
+    """A failure that may pass: a timeout, a rate limit, a 5xx. Try again later."""
+
+    retryable = True
+
+
+class PermanentAdapterError(AdapterError):
+    """A failure that will not pass by itself: bad data, a refusal, a missing account."""
+
+    retryable = False
+
+
+class ConcurrencyError(FulfillmentError):
+    """A save based on a stale version: someone saved the aggregate since it was loaded.
+
+    Reload it and apply the message again (the idempotency key keeps that safe).
+    """
+
+    def __init__(self, aggregate_id: str, expected: int, actual: int | None) -> None:
+        self.aggregate_id = aggregate_id
+        self.expected = expected
+        self.actual = actual
+        found = "nothing stored" if actual is None else f"version {actual} stored"
+        super().__init__(
+            f"{aggregate_id}: expected version {expected} but found {found}; reload and retry"
+        )
+
+
+class NotFoundError(FulfillmentError, KeyError):
+    """No stored aggregate (or order) with that id."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} {key!r} is stored")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])

@@ -599,6 +599,15 @@ class FulfillmentOrder:
             fulfillment_order.apply(event)
         return fulfillment_order
 
+    def copy(self) -> FulfillmentOrder:
+        """An independent copy (what a repository hands each worker). Cheap: every field is an
+        immutable value, so only the idempotency index is copied."""
+        twin = object.__new__(FulfillmentOrder)
+        for field in attrs.fields(FulfillmentOrder):
+            object.__setattr__(twin, field.name, getattr(self, field.name))
+        object.__setattr__(twin, "_keys", dict(self._keys) if self._keys else None)
+        return twin
+
     # ------------------------------------------------------------------ reading
 
     @property

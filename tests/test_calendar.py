@@ -605,3 +605,13 @@ def make_supplier_for(zone: str, *, every_day: bool = False) -> Supplier:
         work_days=list(range(7)) if every_day else list(range(5)),
         cutoff="23:59",
     )
+
+
+def test_a_promise_made_in_a_repeated_hour_keeps_its_windows_in_order() -> None:
+    supplier = Supplier(
+        id="sup-il", name="Tel Aviv Prints", timezone="Asia/Jerusalem", country="IL",
+        work_days=["sun", "mon", "tue", "wed", "thu"],
+    )  # fmt: skip
+    second_pass = dt.datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=ZoneInfo("Asia/Jerusalem"))
+    promise = promise_dates(second_pass, BusinessCalendar.of(supplier), (0, 2), (0, 5))
+    assert promise.ship_by_earliest <= promise.deliver_by_earliest

@@ -14,6 +14,7 @@ from fulfillment_core import (
     PaymentStatus,
     RiskLevel,
     SkuSource,
+    ValidationError,
     WarningCode,
     check_order,
 )
@@ -418,3 +419,10 @@ def test_a_suppliers_share_of_a_split_order_is_checked_on_its_own_lines() -> Non
     shenzhen = make_supplier()
     assert check_order(order, catalog, shenzhen).paths == ("line_items[1].sku",)
     assert check_order(order, catalog, shenzhen, line_ids={"line-1"}).can_proceed
+
+
+@pytest.mark.parametrize("line_ids", ["line-1", {"line-9"}, set(), {1}])
+def test_line_ids_must_name_lines_of_the_order(line_ids: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_order(make_order(), make_catalog(), line_ids=line_ids)  # type: ignore[arg-type]
+    assert caught.value.paths == ("line_ids",)

@@ -685,11 +685,19 @@ def test_errors_name_the_method_that_was_called() -> None:
     assert "'cancel' is not allowed" in str(caught.value)
 
 
-def test_what_is_ready_can_be_packed_while_other_units_are_still_sourced() -> None:
+def test_packing_waits_until_every_unit_has_a_sourcing_decision() -> None:
     fo = sourcing()  # line-1: 1 in progress, 1 open
-    fo.pack(at=T0)
+    with pytest.raises(IllegalTransitionError, match="'pack' is not allowed"):
+        fo.pack(at=T0)
+    fo.backorder({"line-1": 1, "line-2": 1}, restock_eta=None, at=T0)
+    fo.pack(at=T0)  # what is ready goes; the backorders wait
     fo.ship(shipment("sh-1", line_1=1), at=T0)
     assert fo.status is WorkStatus.PARTIALLY_SHIPPED
+
+
+def test_refusals_name_the_method_too() -> None:
+    with pytest.raises(TransitionRefusedError, match="'release_hold' refused"):
+        held_before_work().release_hold("invalid_sku", at=T0)
 
 
 def test_a_copy_is_equal_and_independent() -> None:

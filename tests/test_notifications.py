@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pendulum
 import pytest
 
@@ -299,3 +300,19 @@ def test_a_misspelt_kind_or_a_kind_given_twice_is_named() -> None:
         NotificationPreferences(channels={"shiped": "email"})
     with pytest.raises(ValidationError, match="shipped is given two channels"):
         NotificationPreferences(channels=[("shipped", "email"), ("shipped", "in_app")])
+
+
+def test_the_opening_of_the_work_tells_nobody() -> None:
+    fo = work()
+    assert notifications_for(fo, fo.history[0], PREFS) == ()
+
+
+def test_identical_events_are_told_apart_by_the_object_given() -> None:
+    fo, _ = shipped()
+    delayed = [TrackingEvent("delayed", T0.add(days=4))]
+    first = fo.record_tracking("sh-1", delayed, at=T0)
+    second = fo.record_tracking("sh-1", delayed, at=T0)
+    assert [n.kind for n in notifications_for(fo, first, PREFS)] == [K.DELAYED]
+    assert notifications_for(fo, second, PREFS) == ()
+    with pytest.raises(ValidationError, match="identical events"):
+        notifications_for(fo, attrs.evolve(second), PREFS)

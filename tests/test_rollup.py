@@ -480,3 +480,27 @@ def test_a_rollup_of_something_that_is_not_an_order_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         rollup({"id": 1}, [])  # type: ignore[arg-type]
     assert caught.value.paths == ("order",)
+
+
+def test_a_backup_that_rejects_switched_units_leaves_them_declined_not_fulfilled() -> None:
+    first = new_fo()
+    first.submit(at=T0)
+    first.accept(at=T0)
+    first.source({"line-1": 2}, at=T0)
+    first.cancel({"line-2": ORDERED["line-2"]}, at=T0)
+    first.accept_cancellation(at=T0)
+    backup = new_fo("fo-backup", {"line-2": ORDERED["line-2"]}, supplier_id="sup-yw-02")
+    backup.submit(at=T0)
+    backup.reject("cannot source either", at=T0)
+    line = rollup(ORDER, [first, backup]).lines[1]
+    assert (line.declined, line.cancelled) == (ORDERED["line-2"], 0)
+
+
+def test_a_switch_waiting_for_the_first_supplier_shows_as_over_routed_not_an_error() -> None:
+    first = new_fo()
+    first.submit(at=T0)
+    first.accept(at=T0)
+    first.cancel({"line-1": ORDERED["line-1"]}, at=T0)  # a request, not yet answered
+    backup = new_fo("fo-backup", {"line-1": ORDERED["line-1"]}, supplier_id="sup-yw-02")
+    line = rollup(ORDER, [first, backup]).lines[0]
+    assert line.over_routed == ORDERED["line-1"]

@@ -106,3 +106,9 @@ def test_bad_arguments_are_named() -> None:
     with pytest.raises(ValidationError) as caught:
         route_order("order", None, "sup-sz-01")  # type: ignore[arg-type]
     assert caught.value.paths == ("order", "catalog", "suppliers")
+
+
+def test_suppliers_may_come_from_any_iterable() -> None:
+    plan = route_order(make_order(), CATALOG, [SZ])
+    assert route_order(make_order(), CATALOG, {"a": SZ}.values()) == plan
+    assert route_order(make_order(), CATALOG, (s for s in [SZ])) == plan

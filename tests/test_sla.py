@@ -187,3 +187,13 @@ def test_bad_arguments_are_named_not_crashed_on() -> None:
             calendars=[CALENDARS["sup-sz-01"]],  # type: ignore[arg-type]
         )
     assert caught.value.paths == ("now", "sla", "calendars")
+
+
+def test_a_data_request_asked_again_is_counted_from_its_latest_asking() -> None:
+    fo = work()
+    hold = Hold("incorrect_address", "shipping_address.zip", "customer", "zip?")
+    fo.place_hold(hold, at=T0)
+    fo.release_hold("incorrect_address", at=T0.add(days=1))
+    fo.place_hold(hold, at=T0.add(days=8))
+    requests = [b for b in breaches_at(fo, T0.add(days=9)) if b[0] is DelayKind.DATA_REQUEST]
+    assert requests == []

@@ -322,3 +322,11 @@ def test_one_day_reads_as_one_day() -> None:
         now=NOW,
     )
     assert "in 1 business day," in decision.allocations[0].reason
+
+
+def test_a_backup_listed_twice_is_still_one_suppliers_stock() -> None:
+    offer = backup(InWarehouse("YW-1", as_of=NOW, quantity=3))
+    assert decide(Discontinued("SZ-1", as_of=NOW), 5, backups=(offer, offer)) == [
+        (A.SWITCH_SUPPLIER, 3, "sup-yw-02"),
+        (A.CANCEL, 2, "sup-sz-01"),
+    ]

@@ -416,8 +416,12 @@ def _plus_calendar_days(
 ) -> pendulum.DateTime:
     """``days`` calendar days later at the same wall time in the supplier's zone (so a DST
     change in between does not move the promised date), as an instant in UTC."""
+    if days == 0:
+        return instant
     local = _plain(instant).astimezone(calendar.zone)
-    later = (local.replace(tzinfo=None) + dt.timedelta(days=days)).replace(tzinfo=calendar.zone)
+    naive = local.replace(tzinfo=None) + dt.timedelta(days=days)
+    # Keep the pass of a repeated hour the start was in (naive arithmetic drops the fold).
+    later = naive.replace(tzinfo=calendar.zone, fold=local.fold)
     return _to_pendulum(later.astimezone(dt.UTC))
 
 

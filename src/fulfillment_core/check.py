@@ -48,8 +48,10 @@ from ._geo import (
     match_subdivision,
     postal_code_is_valid,
 )
+from ._validation import describe
 from .address import Address, Contact
 from .catalog import SupplierCatalog
+from .exceptions import Problem, ValidationError
 from .holds import Actor, DataWarning, Hold, HoldReason, WarningCode
 from .order import CustomsInfo, LineItem, Order, PaymentStatus, RiskLevel
 from .supplier import Supplier
@@ -157,6 +159,8 @@ def check_order(
     order-level rules still apply). Pure and deterministic: the same inputs give the same holds
     in the same order.
     """
+    if line_ids is not None:
+        _check_line_ids(order, line_ids)
     holds: list[Hold] = []
     warnings: list[DataWarning] = []
     address = order.shipping_address
@@ -194,6 +198,23 @@ def check_order(
                 )
             )
     return OrderCheck(tuple(holds), tuple(warnings))
+
+
+def _check_line_ids(order: Order, line_ids: object) -> None:
+    given: object = line_ids
+    if isinstance(given, str) or not isinstance(given, Collection):
+        raise ValidationError(
+            "check_order",
+            [Problem("line_ids", f"must be a collection of line ids, got {describe(given)}")],
+        )
+    known = {item.id for item in order.line_items}
+    unknown = sorted(str(line_id) for line_id in given if line_id not in known)
+    if unknown or not given:
+        what = f"has ids the order lacks: {', '.join(unknown)}" if unknown else "is empty"
+        raise ValidationError(
+            "check_order",
+            [Problem("line_ids", what, f"the order's lines are {', '.join(sorted(known))}")],
+        )
 
 
 # --------------------------------------------------------------------------- address

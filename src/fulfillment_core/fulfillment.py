@@ -788,7 +788,10 @@ class FulfillmentOrder:
         return self.subject
 
     def _work(self, trigger: str, context: WorkContext) -> WorkStatus:
-        return WORK_LIFECYCLE.destination(self.status, trigger, context, self._subject)
+        try:
+            return WORK_LIFECYCLE.destination(self.status, trigger, context, self._subject)
+        except TransitionRefusedError as error:  # say it in the method's name
+            raise self._refuse(trigger, error.reason) from None
 
     def _request(self, trigger: str, remaining: int) -> RequestStatus:
         return REQUEST_LIFECYCLE.destination(
@@ -829,7 +832,9 @@ class FulfillmentOrder:
             )
 
     def _refuse(self, trigger: str, reason: str) -> TransitionRefusedError:
-        return TransitionRefusedError(self.subject, self.status.value, trigger, reason)
+        return TransitionRefusedError(
+            self.subject, self.status.value, METHOD_OF_TRIGGER.get(trigger, trigger), reason
+        )
 
     def _moved(
         self,

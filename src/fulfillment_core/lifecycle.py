@@ -333,11 +333,11 @@ WORK_EDGES: list[Edge[WorkStatus]] = [
         _SETTLED,
     ),
     # Rule 5: packing and shipping.
-    # Packing what is ready while other units are still being sourced is allowed (splitting
-    # is the policy's call); the next shipment settles the status again.
+    # Packing comes once every unit has a sourcing decision (nothing open): what is ready can
+    # then go while backorders wait (the policy's split decides whether it should).
     *[
         Edge("pack", source, _W.PACKED, "has_goods_to_pack")
-        for source in (_W.SOURCING, _W.READY_TO_PACK, _W.PARTIALLY_SHIPPED)
+        for source in (_W.READY_TO_PACK, _W.PARTIALLY_SHIPPED)
     ],
     *_edges("ship", (_W.PACKED, _W.PARTIALLY_SHIPPED), _SETTLED),
     # Rule 6: delivery. Carrier updates are recorded in every status that can have parcels;

@@ -59,7 +59,7 @@ from .lifecycle import WorkStatus
 from .policy import Audience, Channel, NotificationKind, NotificationPreferences
 from .shipment import LineQuantity, Shipment
 from .sla import Breach, DelayKind
-from .tracking import TrackingStatus, is_customs_hold
+from .tracking import TrackingEvent, TrackingStatus, is_customs_hold, reduce_tracking
 
 __all__ = ["Notification", "notifications_for", "notifications_for_breaches"]
 
@@ -117,7 +117,11 @@ def notifications_for(
     Call it once per event that ``apply`` newly appended (the version grew): an event returned
     for a replayed idempotency key was announced when it was first applied.
     """
-    before, after = _around(fo, event)
+    index = _locate(fo, event)
+    if index == 0:
+        return ()  # the opening of the work tells nobody
+    moment = _Moment(fo, index)
+    after = fo  # for the ids every notification carries
     at = event.at
     made: list[Notification] = []
     if isinstance(event, HoldPlaced):
@@ -137,7 +141,7 @@ def notifications_for(
             message=hold.message,
             actor=hold.actor.value,
         )
-    elif isinstance(event, HoldReleased) and after.status is not WorkStatus.ON_HOLD:
+    elif isinstance(event, HoldReleased) and moment.after().status is not WorkStatus.ON_HOLD:
         made += _make(NotificationKind.HOLD_RELEASED, after, at, preferences)
     elif isinstance(event, GoodsBackordered):
         eta = event.restock_eta.isoformat() if event.restock_eta else "unknown"
@@ -154,7 +158,7 @@ def notifications_for(
             NotificationKind.RESTOCKED, after, at, preferences, lines=_quantities(event.quantities)
         )
     elif isinstance(event, (WorkCancelled, CancellationAccepted, WorkRejected)):
-        made += _cancelled(before, after, event, preferences)
+        made += _cancelled(moment, event, preferences)
     elif isinstance(event, CancellationRejected):
         made += _make(
             NotificationKind.CANCELLATION_REJECTED, after, at, preferences, reason=event.reason
@@ -162,7 +166,7 @@ def notifications_for(
     elif isinstance(event, ShipmentDispatched):
         made += _shipped(after, event.shipment, at, preferences)
     elif isinstance(event, TrackingUpdated):
-        made += _tracked(before, after, event, preferences)
+        made += _tracked(moment, event, preferences)
     return tuple(made)
 
 
@@ -176,35 +180,54 @@ def _quantities(quantities: Iterable[LineQuantity]) -> str:
     return ", ".join(f"{q.line_id} x{q.quantity}" for q in quantities)
 
 
-def _around(
-    fo: FulfillmentOrder, event: FulfillmentEvent
-) -> tuple[FulfillmentOrder, FulfillmentOrder]:
-    """``fo`` as it was right before and right after ``event`` (replayed from its history, so
-    the answer does not depend on what happened since, nor on where ``fo`` was loaded from)."""
+def _locate(fo: FulfillmentOrder, event: FulfillmentEvent) -> int:
+    """Where ``event`` stands in ``fo``'s history: the very object, or else the one equal event
+    (an aggregate reloaded from storage holds equal events, not the same objects)."""
     for index, earlier in enumerate(fo.history):
-        if earlier == event:
-            if index == 0:
-                raise ValidationError(
-                    "notifications_for",
-                    [Problem("event", "is the opening of the work, which tells nobody")],
+        if earlier is event:
+            return index
+    equal = [index for index, earlier in enumerate(fo.history) if earlier == event]
+    if len(equal) == 1:
+        return equal[0]
+    if equal:
+        raise ValidationError(
+            "notifications_for",
+            [
+                Problem(
+                    "event",
+                    f"matches {len(equal)} identical events of {fo.subject}",
+                    "pass the event object from fo.history",
                 )
-            before = FulfillmentOrder.replay(fo.history[:index])
-            after = fo if index == len(fo.history) - 1 else None
-            if after is None:
-                after = FulfillmentOrder.replay(fo.history[: index + 1])
-            return before, after
+            ],
+        )
     raise ValidationError(
         "notifications_for",
         [Problem("event", f"is not in {fo.subject}'s history", "pass an event it applied")],
     )
 
 
+class _Moment:
+    """The work just before and just after one event, replayed only when a rule asks."""
+
+    __slots__ = ("fo", "index")
+
+    def __init__(self, fo: FulfillmentOrder, index: int) -> None:
+        self.fo = fo
+        self.index = index
+
+    def before(self) -> FulfillmentOrder:
+        return FulfillmentOrder.replay(self.fo.history[: self.index])
+
+    def after(self) -> FulfillmentOrder:
+        if self.index == len(self.fo.history) - 1:
+            return self.fo
+        return FulfillmentOrder.replay(self.fo.history[: self.index + 1])
+
+
 def _cancelled(
-    before: FulfillmentOrder,
-    after: FulfillmentOrder,
-    event: FulfillmentEvent,
-    preferences: NotificationPreferences,
+    moment: _Moment, event: FulfillmentEvent, preferences: NotificationPreferences
 ) -> list[Notification]:
+    after = moment.after()
     if isinstance(event, WorkRejected):
         return _make(
             NotificationKind.CANCELLED,
@@ -215,6 +238,7 @@ def _cancelled(
             suggestion="route these items to another supplier",
             quantity=str(after.totals.remaining),
         )
+    before = moment.before()
     cancelled = after.totals.cancelled - before.totals.cancelled
     reason = event.reason if isinstance(event, WorkCancelled) else _requested_reason(before)
     return _make(
@@ -267,15 +291,24 @@ _TRACKING_KINDS = {
 
 
 def _tracked(
-    before: FulfillmentOrder,
-    after: FulfillmentOrder,
-    event: TrackingUpdated,
-    preferences: NotificationPreferences,
+    moment: _Moment, event: TrackingUpdated, preferences: NotificationPreferences
 ) -> list[Notification]:
-    # The event was applied, so its parcel exists before and after it.
-    old = next(s for s in before.shipments if s.id == event.shipment_id).tracking
-    shipment = next(s for s in after.shipments if s.id == event.shipment_id)
-    new = shipment.tracking
+    # The parcel's tracking just before and after the event, reduced from its own events only.
+    label: pendulum.DateTime | None = None
+    shipment: Shipment | None = None
+    seen: list[TrackingEvent] = []
+    for earlier in moment.fo.history[: moment.index]:
+        if isinstance(earlier, ShipmentDispatched) and earlier.shipment.id == event.shipment_id:
+            shipment = earlier.shipment
+            label = shipment.label_created_at
+            seen.extend(shipment.events)
+        elif isinstance(earlier, TrackingUpdated) and earlier.shipment_id == event.shipment_id:
+            seen.extend(earlier.events)
+    # The event was applied, so its parcel was dispatched before it.
+    assert shipment is not None
+    assert label is not None
+    old = reduce_tracking(label, seen)
+    new = reduce_tracking(label, [*seen, *event.events])
     if new.status is old.status:
         return []
     kind = _TRACKING_KINDS.get(new.status)
@@ -285,7 +318,7 @@ def _tracked(
         kind = NotificationKind.DELAYED  # held for another reason: a delay to the customer
     return _make(
         kind,
-        after,
+        moment.fo,
         event.at,
         preferences,
         shipment_id=shipment.id,

@@ -298,7 +298,8 @@ class NotificationPreferences:
                     )
                 elif kind in seen:
                     check.fail("channels", f"{kind.value} is given two channels", "give one")
-                seen.add(kind)
+                else:
+                    seen.add(kind)
                 if not isinstance(channel, Channel):
                     check.fail(
                         "channels",

@@ -27,7 +27,6 @@ from collections.abc import Iterable
 import attrs
 
 from ._validation import Checker
-from .exceptions import Problem, ValidationError
 from .fulfillment import FulfillmentOrder
 from .lifecycle import IN_PROGRESS_STATUSES, WorkStatus
 from .order import Order
@@ -69,8 +68,15 @@ class LineRollup:
     declined: int
 
     @property
+    def over_routed(self) -> int:
+        """Units the fulfillment orders hold beyond what was ordered: transient while a switch
+        to a backup waits for the first supplier to accept the cancellation, a routing mistake
+        otherwise."""
+        return max(self.routed_total - self.ordered, 0)
+
+    @property
     def routed_total(self) -> int:
-        """Units the fulfillment orders account for (more than ordered is an error)."""
+        """Units the fulfillment orders account for."""
         return (
             self.open
             + self.in_progress
@@ -119,18 +125,6 @@ def rollup(order: Order, fulfillment_orders: Iterable[FulfillmentOrder]) -> Orde
     check.done("rollup")
     works = [fo for fo in works if fo.order_id == order.id]
     lines = tuple(_line(item.id, item.quantity, works) for item in order.line_items)
-    over = [
-        Problem(
-            f"line_items[{index}]",
-            f"line {line.line_id} has {line.ordered} ordered but its fulfillment orders hold"
-            f" {line.routed_total} units",
-            "route each unit to one fulfillment order (re-route only rejected work)",
-        )
-        for index, line in enumerate(lines)
-        if line.routed_total > line.ordered
-    ]
-    if over:
-        raise ValidationError("rollup", over)
     return OrderRollup(_status(lines, works), lines)
 
 
@@ -151,9 +145,10 @@ def _line(line_id: str, ordered: int, works: list[FulfillmentOrder]) -> LineRoll
         delivered += sum(s.quantity_of(line_id) for s in fo.shipments if s.is_delivered)
     live = open_ + in_progress + backordered + shipped
     # Units cancelled or rejected at one supplier and re-routed to another appear at both:
-    # count them once, as the live units of the supplier that took them over.
-    cancelled = min(cancelled, max(ordered - live, 0))
-    declined = min(declined, max(ordered - live - cancelled, 0))
+    # count them once, as the live units of the supplier that took them over. A rejection
+    # still to be re-routed outranks a cancellation (the units need a source).
+    declined = min(declined, max(ordered - live, 0))
+    cancelled = min(cancelled, max(ordered - live - declined, 0))
     return LineRollup(
         line_id,
         ordered,

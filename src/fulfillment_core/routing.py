@@ -87,18 +87,19 @@ def route_order(
     if isinstance(suppliers, Supplier):
         suppliers = [suppliers]
     given: object = suppliers
+    values: list[object] = []
     if isinstance(given, Mapping):
-        by_id = dict(given)
-    elif isinstance(given, (list, tuple, set, frozenset)):
-        by_id = {s.id: s for s in given if isinstance(s, Supplier)}
-        if len(by_id) != len(given):
-            check.fail("suppliers", "must hold Supplier values only", "pass [supplier, ...]")
+        values = list(given.values())
+    elif isinstance(given, Iterable) and not isinstance(given, (str, bytes)):
+        values = list(given)
     else:
         check.fail(
             "suppliers",
-            f"must be a list of suppliers or a mapping by id, got {describe(given)}",
+            f"must be suppliers (a list, any iterable, or a mapping by id), got {describe(given)}",
         )
-        by_id = {}
+    by_id = {s.id: s for s in values if isinstance(s, Supplier)}
+    if len(by_id) != len(values):
+        check.fail("suppliers", "must hold Supplier values only", "pass [supplier, ...]")
     check.done("route_order")
     destination = order.shipping_address.country_code
     grouped: dict[str, list[FulfillmentLine]] = {}

@@ -175,24 +175,27 @@ def _data_request_breach(
     """A data hold (someone must answer) unanswered for longer than the merchant may take."""
     if fo.status is not WorkStatus.ON_HOLD:
         return None
-    for event in fo.history:
-        if (
-            isinstance(event, HoldPlaced)
-            and event.hold in fo.holds
-            and event.hold.reason not in _HOLD_CAUSES
-        ):
-            waited = calendar.business_days_between(event.at, now)
-            if waited > sla.merchant_response_days:
-                return Breach(
-                    fo.id,
-                    fo.order_id,
-                    DelayKind.DATA_REQUEST,
-                    DelayCause.MISSING_DATA,
-                    waited - sla.merchant_response_days,
-                    event.at,
-                )
-            return None
-    return None
+    waiting = {hold for hold in fo.holds if hold.reason not in _HOLD_CAUSES}
+    asked: pendulum.DateTime | None = None  # when the longest-waiting open request was made
+    for event in reversed(fo.history):
+        if isinstance(event, HoldPlaced) and event.hold in waiting:
+            waiting.discard(event.hold)  # its latest placement: the request still open
+            asked = event.at
+        if not waiting:
+            break
+    if asked is None:
+        return None
+    waited = calendar.business_days_between(asked, now)
+    if waited <= sla.merchant_response_days:
+        return None
+    return Breach(
+        fo.id,
+        fo.order_id,
+        DelayKind.DATA_REQUEST,
+        DelayCause.MISSING_DATA,
+        waited - sla.merchant_response_days,
+        asked,
+    )
 
 
 def _shipping_breaches(

@@ -216,9 +216,13 @@ def _shortfall(
         why = f"only {stock.available_quantity} available and no restock announced"
     allocations: list[Allocation] = []
     if policy.use_backup_suppliers:
+        asked: set[str] = set()
         for offer in backups:
             if not missing:
                 break
+            if offer.source.supplier_id in asked:
+                continue  # an offer listed twice is still one supplier's stock
+            asked.add(offer.source.supplier_id)
             usable, ready_by = _usable_within(offer, supplier_id, limit, calendar, now)
             if not usable:
                 continue

@@ -1,16 +1,28 @@
 """The pytest plugin's fixtures, seen from a test suite that loads it (run by an inner pytest).
 
-The entry point is not installed in development, so each inner run loads the plugin with
-``-p fulfillment_core.testing.plugin``, as an integrator without the entry point would.
+Installed, the package's ``pytest11`` entry point loads the plugin by itself; run from a source
+tree without installing, each inner run loads it with ``-p fulfillment_core.testing.plugin``,
+as an integrator without the entry point would.
 """
 
 from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
 
-PLUGIN = ("-p", "fulfillment_core.testing.plugin")
+INSTALLED = any(
+    ep.value == "fulfillment_core.testing.plugin" for ep in entry_points(group="pytest11")
+)
+PLUGIN: tuple[str, ...] = () if INSTALLED else ("-p", "fulfillment_core.testing.plugin")
+
+
+def test_the_package_declares_the_plugin_entry_point() -> None:
+    pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert 'fulfillment_core = "fulfillment_core.testing.plugin"' in pyproject
 
 
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:

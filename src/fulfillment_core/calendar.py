@@ -56,6 +56,8 @@ from .supplier import (
     Weekday,
     _timezone_problem,
     _to_work_days,
+    check_day_range,
+    to_day_range,
 )
 
 __all__ = ["BusinessCalendar", "Promise", "promise_dates"]
@@ -425,16 +427,6 @@ def _plus_calendar_days(
     return _to_pendulum(later.astimezone(dt.UTC))
 
 
-def _to_day_range(value: Any) -> Any:
-    """``(10, 15)`` to ``DayRange(10, 15)``; anything else is left for the check."""
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        try:
-            return DayRange(*value)
-        except ValidationError:
-            return value
-    return value
-
-
 def promise_dates(
     placed_at: dt.datetime,
     calendar: BusinessCalendar,
@@ -464,16 +456,10 @@ def promise_dates(
     check = Checker()
     _check_instant(check, "placed_at", placed_at)
     check.instance("calendar", calendar, BusinessCalendar)
-    processing = _to_day_range(processing)
-    transit = _to_day_range(transit)
-    for name, value in (("processing", processing), ("transit", transit)):
-        if isinstance(value, tuple) and len(value) == 2:
-            try:
-                DayRange(*value)
-            except ValidationError as error:
-                check.nested(name, error)
-        else:
-            check.instance(name, value, DayRange)
+    processing = to_day_range(processing)
+    transit = to_day_range(transit)
+    check_day_range(check, "processing", processing)
+    check_day_range(check, "transit", transit)
     check.done("promise_dates")
     assert isinstance(processing, DayRange)
     assert isinstance(transit, DayRange)

@@ -48,22 +48,12 @@ import attrs
 import pendulum
 
 from ._validation import Checker, describe, to_code, to_datetime, to_enum, to_line, to_tuple
-from .exceptions import CurrencyMismatchError, NoQualifyingServiceError, ValidationError
+from .exceptions import CurrencyMismatchError, NoQualifyingServiceError
 from .money import Money
 from .policy import ServiceConstraints, ServiceStrategy, ShipmentPolicy
-from .supplier import DayRange
+from .supplier import DayRange, check_day_range, to_day_range
 
 __all__ = ["CarrierQuote", "ServiceChoice", "choose_service"]
-
-
-def _to_transit(value: Any) -> Any:
-    """``(2, 4)`` or ``[2, 4]`` to ``DayRange(2, 4)``; a bad pair stays a pair for the check."""
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        try:
-            return DayRange(*value)
-        except ValidationError:
-            return tuple(value)
-    return value
 
 
 @attrs.frozen
@@ -78,7 +68,7 @@ class CarrierQuote:
     carrier: str = attrs.field(converter=to_line)
     service: str = attrs.field(converter=to_line)
     price: Money
-    transit: DayRange = attrs.field(converter=_to_transit)
+    transit: DayRange = attrs.field(converter=to_day_range)
     tracked: bool
     estimated_delivery: pendulum.DateTime | None = attrs.field(default=None, converter=to_datetime)
 
@@ -88,13 +78,7 @@ class CarrierQuote:
         check.text("service", self.service, max_length=255)
         if check.instance("price", self.price, Money) and self.price.is_negative:
             check.fail("price", f"must not be negative, got {self.price}")
-        if isinstance(self.transit, tuple):  # the converter could not build it: say why
-            try:
-                DayRange(*self.transit)
-            except ValidationError as error:
-                check.nested("transit", error)
-        else:
-            check.instance("transit", self.transit, DayRange)
+        check_day_range(check, "transit", self.transit)
         check.boolean("tracked", self.tracked)
         check.datetime("estimated_delivery", self.estimated_delivery, required=False)
         check.done("CarrierQuote")

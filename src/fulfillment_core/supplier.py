@@ -148,14 +148,26 @@ class DayRange:
         return f"{self.min_days}-{self.max_days} days"
 
 
-def _to_day_range(value: Any) -> Any:
-    """``(1, 3)`` or ``[1, 3]`` to ``DayRange(1, 3)``."""
+def to_day_range(value: Any) -> Any:
+    """``(1, 3)`` or ``[1, 3]`` to ``DayRange(1, 3)``; a pair that makes no range stays a pair,
+    for :func:`check_day_range` to explain."""
     if isinstance(value, (list, tuple)) and len(value) == 2:
         try:
             return DayRange(*value)
-        except ValueError:
-            return value
+        except ValidationError:
+            return tuple(value)
     return value
+
+
+def check_day_range(check: Checker, path: str, value: object) -> bool:
+    """A :class:`DayRange`; for a pair :func:`to_day_range` left alone, say what is wrong."""
+    if isinstance(value, tuple) and len(value) == 2:
+        try:
+            DayRange(*value)
+        except ValidationError as error:
+            check.nested(path, error)
+            return False
+    return check.instance(path, value, DayRange)
 
 
 _ZONE_HINT = "e.g. 'Asia/Shanghai' or 'America/New_York'"
@@ -202,7 +214,7 @@ class Supplier:
     holidays: tuple[Closure, ...] = attrs.field(default=(), converter=to_tuple, kw_only=True)
     cutoff: dt.time = attrs.field(default=dt.time(16, 0), converter=to_time, kw_only=True)
     processing_days: DayRange = attrs.field(
-        factory=lambda: DayRange(1, 3), converter=_to_day_range, kw_only=True
+        factory=lambda: DayRange(1, 3), converter=to_day_range, kw_only=True
     )
     supported_inserts: frozenset[Insert] = attrs.field(
         default=frozenset(Insert),
@@ -233,13 +245,7 @@ class Supplier:
             check.fail("work_days", "is empty: the supplier would never work")
         check.sequence("holidays", self.holidays, Closure)
         check.time("cutoff", self.cutoff)
-        if isinstance(self.processing_days, (list, tuple)) and len(self.processing_days) == 2:
-            try:  # the converter left it as given: say what is wrong with it
-                DayRange(*self.processing_days)
-            except ValidationError as error:
-                check.nested("processing_days", error)
-        else:
-            check.instance("processing_days", self.processing_days, DayRange)
+        check_day_range(check, "processing_days", self.processing_days)
         check.set_of(
             "supported_inserts", self.supported_inserts, lambda v: isinstance(v, Insert), "inserts"
         )

@@ -88,7 +88,7 @@ from fulfillment_core.ports import (
 from fulfillment_core.shipment import LineQuantity
 from fulfillment_core.shipping import CarrierQuote
 from fulfillment_core.stock import Discontinued, StockStatus
-from fulfillment_core.supplier import DayRange
+from fulfillment_core.supplier import DayRange, check_day_range, to_day_range
 from fulfillment_core.testing.factories import PLACED_AT
 from fulfillment_core.tracking import TrackingEvent, TrackingStatus
 
@@ -583,16 +583,6 @@ class AsyncFakeSupplier:
 # --------------------------------------------------------------------------- carrier
 
 
-def _to_transit(value: Any) -> Any:
-    """``(8, 12)`` to ``DayRange(8, 12)``; a bad pair stays a pair for the check."""
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        try:
-            return DayRange(*value)
-        except ValidationError:
-            return tuple(value)
-    return value
-
-
 def _to_prefix(value: Any) -> Any:
     return value.strip().upper() or None if isinstance(value, str) else value
 
@@ -609,7 +599,7 @@ class ServiceOffer:
     carrier: str = attrs.field(converter=to_line)
     service: str = attrs.field(converter=to_line)
     price: Money
-    transit: DayRange = attrs.field(converter=_to_transit)
+    transit: DayRange = attrs.field(converter=to_day_range)
     tracked: bool = True
     tracking_prefix: str | None = attrs.field(default=None, converter=_to_prefix, kw_only=True)
     destinations: frozenset[str] | None = attrs.field(
@@ -622,13 +612,7 @@ class ServiceOffer:
         check.text("service", self.service, max_length=255)
         if check.instance("price", self.price, Money) and self.price.is_negative:
             check.fail("price", f"must not be negative, got {self.price}")
-        if isinstance(self.transit, tuple):
-            try:
-                DayRange(*self.transit)
-            except ValidationError as error:
-                check.nested("transit", error)
-        else:
-            check.instance("transit", self.transit, DayRange)
+        check_day_range(check, "transit", self.transit)
         check.boolean("tracked", self.tracked)
         if check.text("tracking_prefix", self.tracking_prefix, required=False, max_length=8) and (
             self.tracking_prefix is not None and not self.tracking_prefix.isalnum()

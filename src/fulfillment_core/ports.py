@@ -253,7 +253,8 @@ class SupplierGateway(Protocol):
         ...
 
     def stock(self, supplier_skus: Sequence[str]) -> Mapping[str, StockStatus]:
-        """What the supplier says about each SKU now (every SKU asked gets an answer)."""
+        """What the supplier says about each SKU now: every SKU asked gets an answer, one it does
+        not carry an unavailable one (``OutOfStock`` or ``Discontinued``); none asked, none."""
         ...
 
     def purchase(
@@ -279,11 +280,13 @@ class Carrier(Protocol):
 
     def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label:
         """Buy a label for ``parcel`` with the quoted service. Buying for the same
-        ``shipment_id`` again must return the same label, not a second one."""
+        ``shipment_id`` again must return the same label, not a second one; a quote this
+        carrier did not give raises ``PermanentAdapterError``."""
         ...
 
     def void_label(self, tracking_number: str) -> None:
-        """Cancel an unused label (and get its cost back, where the carrier allows)."""
+        """Cancel an unused label (and get its cost back, where the carrier allows); an unknown
+        tracking number raises ``PermanentAdapterError``."""
         ...
 
 
@@ -340,6 +343,8 @@ class FulfillmentRepository(Protocol):
 
 @runtime_checkable
 class AsyncStorefront(Protocol):
+    """The async twin of :class:`Storefront`: the same methods and promises, awaited."""
+
     async def push_fulfillment(self, fulfillment: StorefrontFulfillment) -> str: ...
 
     async def report_holds(
@@ -357,6 +362,8 @@ class AsyncStorefront(Protocol):
 
 @runtime_checkable
 class AsyncSupplierGateway(Protocol):
+    """The async twin of :class:`SupplierGateway`: the same methods and promises, awaited."""
+
     async def submit_request(self, request: FulfillmentRequest) -> SupplierAnswer: ...
 
     async def stock(self, supplier_skus: Sequence[str]) -> Mapping[str, StockStatus]: ...
@@ -372,6 +379,8 @@ class AsyncSupplierGateway(Protocol):
 
 @runtime_checkable
 class AsyncCarrier(Protocol):
+    """The async twin of :class:`Carrier`: the same methods and promises, awaited."""
+
     async def quote(self, parcel: ParcelRequest) -> Sequence[CarrierQuote]: ...
 
     async def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label: ...
@@ -381,16 +390,22 @@ class AsyncCarrier(Protocol):
 
 @runtime_checkable
 class AsyncNotifier(Protocol):
+    """The async twin of :class:`Notifier`: the same methods and promises, awaited."""
+
     async def send(self, notification: Notification) -> None: ...
 
 
 @runtime_checkable
 class AsyncClock(Protocol):
+    """The async twin of :class:`Clock`: the same methods and promises, awaited."""
+
     async def now(self) -> pendulum.DateTime: ...
 
 
 @runtime_checkable
 class AsyncFulfillmentRepository(Protocol):
+    """The async twin of :class:`FulfillmentRepository`: the same methods and promises, awaited."""
+
     async def get(self, fulfillment_order_id: str) -> FulfillmentOrder: ...
 
     async def add(self, fulfillment_order: FulfillmentOrder) -> None: ...

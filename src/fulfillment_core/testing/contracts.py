@@ -658,6 +658,20 @@ class FulfillmentRepositoryContract:
         stored = repository.get("fo-1")
         assert stored == theirs, _differs(stored, theirs)
 
+    def test_a_save_that_does_not_continue_the_stored_history_is_refused(
+        self, repository: FulfillmentRepository
+    ) -> None:
+        repository.add(_work("fo-1"))
+        stale = repository.get("fo-1")
+        fresh = repository.get("fo-1")
+        fresh.submit(at=PLACED_AT)
+        fresh.accept(at=PLACED_AT)
+        repository.save(fresh, expected_version=1)
+        with pytest.raises(ConcurrencyError):
+            repository.save(stale, expected_version=3)  # an old copy under the current version
+        stored = repository.get("fo-1")
+        assert stored == fresh, _differs(stored, fresh)
+
     def test_save_of_work_never_added_raises_concurrency_error_and_stores_nothing(
         self, repository: FulfillmentRepository
     ) -> None:

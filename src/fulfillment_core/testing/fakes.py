@@ -293,7 +293,7 @@ class _ScriptedFake:
         self.calls.append(operation)
         queued = self._failures.get(operation)
         if queued:
-            raise queued.pop(0)
+            raise queued.pop(0).with_traceback(None)  # the same error object may be queued again
 
 
 # --------------------------------------------------------------------------- storefront
@@ -521,8 +521,9 @@ class FakeSupplier(_ScriptedFake):
         now = self.clock.now()
         answers: dict[str, StockStatus] = {}
         for sku in supplier_skus:
-            known = self.stock_table.get(to_line(sku))
-            answers[sku] = known if known is not None else Discontinued(sku, as_of=now)
+            key = to_line(sku)
+            known = self.stock_table.get(key)
+            answers[key] = known if known is not None else Discontinued(key, as_of=now)
         return answers
 
     def purchase(
@@ -1025,6 +1026,12 @@ class InMemoryRepository(_ScriptedFake):
         stored = self.fulfillment_orders.get(fulfillment_order.id)
         actual = None if stored is None else stored.version
         if actual != expected_version:
+            raise ConcurrencyError(fulfillment_order.id, expected_version, actual)
+        assert stored is not None
+        grown = fulfillment_order.history[: len(stored.history)] == stored.history
+        if not grown or fulfillment_order.version < stored.version:
+            # The version matches but the history does not continue the stored one: another
+            # aggregate under the same id, or an old copy replayed. Lose nothing.
             raise ConcurrencyError(fulfillment_order.id, expected_version, actual)
         self.fulfillment_orders[fulfillment_order.id] = fulfillment_order.copy()
         self.saves += 1

@@ -40,8 +40,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import ClassVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, cast
 
 import attrs
 import pendulum
@@ -740,103 +740,21 @@ class FulfillmentRepositoryContract:
 # view of the async adapter (below): each call runs to completion on the test's event loop.
 
 
-class _BlockingStorefront:
-    def __init__(self, adapter: AsyncStorefront, runner: asyncio.Runner) -> None:
-        self._adapter, self._run = adapter, runner.run
+class _Blocking:
+    """A blocking view of an async adapter: each call runs to completion on the test's loop,
+    so the sync checks apply to the async twin unchanged."""
 
-    def push_fulfillment(self, fulfillment: StorefrontFulfillment) -> str:
-        return self._run(self._adapter.push_fulfillment(fulfillment))
+    def __init__(self, adapter: object, runner: asyncio.Runner) -> None:
+        self._adapter = adapter
+        self._runner = runner
 
-    def report_holds(self, order_id: str, fulfillment_order_id: str, holds: Sequence[Hold]) -> None:
-        return self._run(self._adapter.report_holds(order_id, fulfillment_order_id, holds))
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._adapter, name)
 
-    def report_cancellation(
-        self,
-        order_id: str,
-        fulfillment_order_id: str,
-        quantities: Sequence[LineQuantity],
-        reason: str,
-    ) -> None:
-        return self._run(
-            self._adapter.report_cancellation(order_id, fulfillment_order_id, quantities, reason)
-        )
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._runner.run(method(*args, **kwargs))
 
-
-class _BlockingSupplierGateway:
-    def __init__(self, adapter: AsyncSupplierGateway, runner: asyncio.Runner) -> None:
-        self._adapter, self._run = adapter, runner.run
-
-    def submit_request(self, request: FulfillmentRequest) -> SupplierAnswer:
-        return self._run(self._adapter.submit_request(request))
-
-    def stock(self, supplier_skus: Sequence[str]) -> Mapping[str, StockStatus]:
-        return self._run(self._adapter.stock(supplier_skus))
-
-    def purchase(
-        self, fulfillment_order_id: str, supplier_sku: str, quantity: int
-    ) -> PurchaseConfirmation:
-        return self._run(self._adapter.purchase(fulfillment_order_id, supplier_sku, quantity))
-
-    def request_cancellation(
-        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity]
-    ) -> CancellationAnswer:
-        return self._run(self._adapter.request_cancellation(fulfillment_order_id, quantities))
-
-
-class _BlockingCarrier:
-    def __init__(self, adapter: AsyncCarrier, runner: asyncio.Runner) -> None:
-        self._adapter, self._run = adapter, runner.run
-
-    def quote(self, parcel: ParcelRequest) -> Sequence[CarrierQuote]:
-        return self._run(self._adapter.quote(parcel))
-
-    def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label:
-        return self._run(self._adapter.buy_label(parcel, quote))
-
-    def void_label(self, tracking_number: str) -> None:
-        return self._run(self._adapter.void_label(tracking_number))
-
-
-class _BlockingNotifier:
-    def __init__(self, adapter: AsyncNotifier, runner: asyncio.Runner) -> None:
-        self._adapter, self._run = adapter, runner.run
-
-    def send(self, notification: Notification) -> None:
-        return self._run(self._adapter.send(notification))
-
-
-class _BlockingClock:
-    def __init__(self, adapter: AsyncClock, runner: asyncio.Runner) -> None:
-        self._adapter, self._run = adapter, runner.run
-
-    def now(self) -> pendulum.DateTime:
-        return self._run(self._adapter.now())
-
-
-class _BlockingRepository:
-    def __init__(self, adapter: AsyncFulfillmentRepository, runner: asyncio.Runner) -> None:
-        self._adapter, self._run = adapter, runner.run
-
-    def get(self, fulfillment_order_id: str) -> FulfillmentOrder:
-        return self._run(self._adapter.get(fulfillment_order_id))
-
-    def add(self, fulfillment_order: FulfillmentOrder) -> None:
-        return self._run(self._adapter.add(fulfillment_order))
-
-    def save(self, fulfillment_order: FulfillmentOrder, expected_version: int) -> None:
-        return self._run(self._adapter.save(fulfillment_order, expected_version))
-
-    def for_order(self, order_id: str) -> Sequence[FulfillmentOrder]:
-        return self._run(self._adapter.for_order(order_id))
-
-    def ids(self) -> Sequence[str]:
-        return self._run(self._adapter.ids())
-
-    def put_order(self, order: Order) -> None:
-        return self._run(self._adapter.put_order(order))
-
-    def get_order(self, order_id: str) -> Order:
-        return self._run(self._adapter.get_order(order_id))
+        return call
 
 
 class _OnOneLoop:
@@ -863,7 +781,7 @@ class AsyncStorefrontContract(_OnOneLoop, StorefrontContract):
     def storefront(
         self, async_storefront: AsyncStorefront, asyncio_runner: asyncio.Runner
     ) -> Storefront:
-        return _BlockingStorefront(async_storefront, asyncio_runner)
+        return cast(Storefront, _Blocking(async_storefront, asyncio_runner))
 
 
 class AsyncSupplierGatewayContract(_OnOneLoop, SupplierGatewayContract):
@@ -880,7 +798,7 @@ class AsyncSupplierGatewayContract(_OnOneLoop, SupplierGatewayContract):
     def supplier_gateway(
         self, async_supplier_gateway: AsyncSupplierGateway, asyncio_runner: asyncio.Runner
     ) -> SupplierGateway:
-        return _BlockingSupplierGateway(async_supplier_gateway, asyncio_runner)
+        return cast(SupplierGateway, _Blocking(async_supplier_gateway, asyncio_runner))
 
 
 class AsyncCarrierContract(_OnOneLoop, CarrierContract):
@@ -895,7 +813,7 @@ class AsyncCarrierContract(_OnOneLoop, CarrierContract):
 
     @pytest.fixture
     def carrier(self, async_carrier: AsyncCarrier, asyncio_runner: asyncio.Runner) -> Carrier:
-        return _BlockingCarrier(async_carrier, asyncio_runner)
+        return cast(Carrier, _Blocking(async_carrier, asyncio_runner))
 
 
 class AsyncNotifierContract(_OnOneLoop, NotifierContract):
@@ -910,7 +828,7 @@ class AsyncNotifierContract(_OnOneLoop, NotifierContract):
 
     @pytest.fixture
     def notifier(self, async_notifier: AsyncNotifier, asyncio_runner: asyncio.Runner) -> Notifier:
-        return _BlockingNotifier(async_notifier, asyncio_runner)
+        return cast(Notifier, _Blocking(async_notifier, asyncio_runner))
 
 
 class AsyncClockContract(_OnOneLoop, ClockContract):
@@ -924,7 +842,7 @@ class AsyncClockContract(_OnOneLoop, ClockContract):
 
     @pytest.fixture
     def clock(self, async_clock: AsyncClock, asyncio_runner: asyncio.Runner) -> Clock:
-        return _BlockingClock(async_clock, asyncio_runner)
+        return cast(Clock, _Blocking(async_clock, asyncio_runner))
 
 
 class AsyncFulfillmentRepositoryContract(_OnOneLoop, FulfillmentRepositoryContract):
@@ -941,4 +859,4 @@ class AsyncFulfillmentRepositoryContract(_OnOneLoop, FulfillmentRepositoryContra
     def repository(
         self, async_repository: AsyncFulfillmentRepository, asyncio_runner: asyncio.Runner
     ) -> FulfillmentRepository:
-        return _BlockingRepository(async_repository, asyncio_runner)
+        return cast(FulfillmentRepository, _Blocking(async_repository, asyncio_runner))

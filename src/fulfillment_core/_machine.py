@@ -41,7 +41,16 @@ class Edge(Generic[S]):
 class Lifecycle(Generic[S, C]):
     """A compiled lifecycle table: a dict from ``(state, trigger)`` to guarded destinations."""
 
-    __slots__ = ("_allowed", "_lookup", "edges", "guards", "name", "states", "triggers")
+    __slots__ = (
+        "_allowed",
+        "_lookup",
+        "edges",
+        "guards",
+        "name",
+        "states",
+        "trigger_set",
+        "triggers",
+    )
 
     def __init__(
         self,
@@ -55,6 +64,7 @@ class Lifecycle(Generic[S, C]):
         self.edges: tuple[Edge[S], ...] = tuple(edges)
         self.guards = dict(guards)
         self.triggers: tuple[str, ...] = tuple(dict.fromkeys(e.trigger for e in self.edges))
+        self.trigger_set = frozenset(self.triggers)
         self._lookup: dict[
             tuple[S, str], tuple[tuple[S, Callable[[C], bool] | None, str], ...]
         ] = {}

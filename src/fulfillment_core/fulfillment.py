@@ -811,16 +811,15 @@ class FulfillmentOrder:
 
     def _require(self, trigger: str) -> None:
         """Raise ``IllegalTransitionError`` unless both tables have an edge for ``trigger``."""
-        action = METHOD_OF_TRIGGER[trigger]
         if not WORK_LIFECYCLE.has_edge(self.status, trigger):
             raise IllegalTransitionError(
                 self.subject,
                 self.status.value,
                 trigger,
                 self.supported_actions(),
-                action=action,
+                action=METHOD_OF_TRIGGER[trigger],
             )
-        if trigger in REQUEST_LIFECYCLE.triggers and not REQUEST_LIFECYCLE.has_edge(
+        if trigger in REQUEST_LIFECYCLE.trigger_set and not REQUEST_LIFECYCLE.has_edge(
             self.request_status, trigger
         ):
             raise IllegalTransitionError(
@@ -828,7 +827,7 @@ class FulfillmentOrder:
                 self.request_status.value,
                 trigger,
                 self.supported_actions(),
-                action=action,
+                action=METHOD_OF_TRIGGER[trigger],
             )
 
     def _refuse(self, trigger: str, reason: str) -> TransitionRefusedError:

@@ -834,7 +834,7 @@ class FakeCarrier(_ScriptedFake):
             ),
             TrackingEvent(
                 TrackingStatus.IN_TRANSIT,
-                start.add(days=due - 2),
+                start.add(days=due - 2, hours=12),  # never the same instant as the departure
                 location=destination,
                 raw_code="ARR",
                 description="Arrived in the destination country",

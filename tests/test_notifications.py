@@ -316,3 +316,18 @@ def test_identical_events_are_told_apart_by_the_object_given() -> None:
     assert notifications_for(fo, second, PREFS) == ()
     with pytest.raises(ValidationError, match="identical events"):
         notifications_for(fo, attrs.evolve(second), PREFS)
+
+
+def test_the_whole_policy_may_be_passed_and_bad_arguments_are_named() -> None:
+    from fulfillment_core import ShipmentPolicy
+
+    fo = work()
+    event = fo.place_hold(Hold("other", "", "merchant", "wait"), at=T0)
+    policy = ShipmentPolicy(notifications=NotificationPreferences(merchant_channel="email"))
+    assert [n.channel for n in notifications_for(fo, event, policy)] == [Channel.EMAIL]
+    with pytest.raises(ValidationError) as caught:
+        notifications_for("fo", event, "loud")  # type: ignore[arg-type]
+    assert caught.value.paths == ("fo", "preferences")
+    with pytest.raises(ValidationError) as caught:
+        notifications_for_breaches([], PREFS, at="garbage")  # type: ignore[arg-type]
+    assert caught.value.paths == ("at",)

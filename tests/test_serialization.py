@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ from fulfillment_core import (
     to_dict,
 )
 
-from factories import make_order
+from factories import make_address, make_order
 from strategies import catalogs, orders, policies, stock_statuses, suppliers
 
 
@@ -48,7 +49,10 @@ def test_weekdays_and_sets_serialise_as_sorted_readable_lists() -> None:
     supplier = Supplier("s", "S", "Asia/Shanghai", "CN", work_days=["mon", "sat"])
     data = to_dict(supplier)
     assert data["work_days"] == ["monday", "saturday"]
-    assert data["supported_inserts"] == ["branded_invoice", "packing_slip", "thank_you_card"]
+    assert data["supported_inserts"] == ["thank_you_card", "branded_invoice", "packing_slip"]
+    assert to_dict(Supplier("s", "S", "Asia/Shanghai", "CN", work_days=["fri", "mon", "thu"]))[
+        "work_days"
+    ] == ["monday", "thursday", "friday"]
     assert data["cutoff"] == "16:00:00"
     assert data["processing_days"] == {"min_days": 1, "max_days": 3}
 
@@ -109,3 +113,84 @@ def test_only_library_values_are_serialised() -> None:
         to_dict({"a": 1})
     with pytest.raises(TypeError):
         from_dict(dict, {})
+
+
+# --------------------------------------------------------------------------- every public value
+
+
+def _public_values() -> list[Any]:
+    import pendulum
+
+    from fulfillment_core import (
+        Allocation,
+        Audience,
+        Breach,
+        CarrierQuote,
+        Channel,
+        LineQuantity,
+        Notification,
+        NotificationKind,
+        SourcingAction,
+        SourcingDecision,
+        TrackingEvent,
+        rollup,
+    )
+    from fulfillment_core.ports import (
+        CancellationAnswer,
+        FulfillmentRequest,
+        Label,
+        ParcelRequest,
+        PurchaseConfirmation,
+        RequestLine,
+        StorefrontFulfillment,
+        SupplierAnswer,
+    )
+    from fulfillment_core.shipping import ServiceChoice
+    from fulfillment_core.testing import make_fulfillment_order
+
+    at = pendulum.datetime(2026, 3, 2, 1, tz="UTC")
+    quote = CarrierQuote("DHL", "Express", Money("24.00", "USD"), (2, 4), tracked=True)
+    order = make_order()
+    return [
+        Notification(Audience.MERCHANT, NotificationKind.BACKORDERED, Channel.EMAIL, "o-1",
+                     "fo-1", at, (("restock_eta", "unknown"),)),
+        Breach("fo-1", "o-1", "processing", "stock", 2, at),
+        SourcingDecision("line-1", [Allocation(SourcingAction.WAIT_FOR_RESTOCK, 2, "s", "r", at)]),
+        ServiceChoice(quote, "fastest", "the fastest", 2, (("China Post / SAL", "untracked"),)),
+        rollup(order, []),
+        TrackingEvent("on_hold", at, incident="customs"),
+        LineQuantity("line-1", 2),
+        StorefrontFulfillment("o-1", "fo-1", "sh-1", [("line-1", 1)], "DHL", ["JD1"]),
+        FulfillmentRequest("fo-1", "o-1", [RequestLine("line-1", "SZ-1", 1)], make_address()),
+        SupplierAnswer(False, "discontinued"),
+        CancellationAnswer(True),
+        PurchaseConfirmation("PO-1", at),
+        ParcelRequest("sh-1", "CN", make_address(), 450, 2),
+        Label("DHL", "Express", "JD0001", at, tracking_url="https://dhl.example/JD0001"),
+        make_fulfillment_order(),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", _public_values(), ids=lambda v: type(v).__name__)
+def test_newer_values_round_trip_through_json_with_their_types(value: Any) -> None:
+    back = from_dict(type(value), json.loads(json.dumps(to_dict(value))))
+    assert back == value
+    for field in attrs.fields(type(value)):
+        if field.init:
+            assert type(getattr(back, field.name)) is type(getattr(value, field.name)), field.name
+
+
+def test_a_breach_read_from_junk_names_every_field() -> None:
+    from fulfillment_core import Breach
+
+    with pytest.raises(ValidationError) as caught:
+        from_dict(Breach, {"fulfillment_order_id": 1, "order_id": 2, "kind": "k",
+                           "cause": "c", "late_by_days": -5, "since": "yesterday"})  # fmt: skip
+    assert caught.value.paths == (
+        "fulfillment_order_id",
+        "order_id",
+        "kind",
+        "cause",
+        "late_by_days",
+        "since",
+    )

@@ -396,3 +396,13 @@ def test_every_problem_of_an_event_is_reported_at_once() -> None:
 def test_statuses_and_timestamps_are_normalized_on_construction() -> None:
     parsed = TrackingEvent(" Delivered ", "2026-03-14T17:00:00+08:00", incident="  ")
     assert parsed == TrackingEvent(S.DELIVERED, pendulum.datetime(2026, 3, 14, 9, tz="UTC"))
+
+
+def test_reduce_tracking_names_bad_arguments() -> None:
+    import pendulum
+
+    from fulfillment_core import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        reduce_tracking(pendulum.naive(2026, 3, 2), ["delivered"])  # type: ignore[list-item]
+    assert caught.value.paths == ("label_created_at", "events[0]")

@@ -141,6 +141,21 @@ def to_enum(enum_cls: type[E], value: Any) -> Any:
     return value
 
 
+def to_pairs(value: Any) -> Any:
+    """A list of 2-item lists (JSON's shape for pairs) to a tuple of tuples."""
+    if isinstance(value, (list, tuple)):
+        return tuple(tuple(item) if isinstance(item, list) else item for item in value)
+    return value
+
+
+def is_text_pairs(value: object) -> bool:
+    """Whether ``value`` is a tuple of ``(str, str)`` pairs."""
+    return isinstance(value, tuple) and all(
+        isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+        for pair in value
+    )
+
+
 def to_tuple(value: Any) -> Any:
     """A list or tuple to a tuple; anything else (including a bare string) passes through."""
     if isinstance(value, (list, tuple)):

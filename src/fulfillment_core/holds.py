@@ -32,6 +32,12 @@ class HoldReason(enum.StrEnum):
     OTHER = "other"
 
     @property
+    def awaits_decision(self) -> bool:
+        """Whether the hold waits for a decision (payment, a fraud review, stock) rather than
+        for data someone must supply."""
+        return self in _DECISION_REASONS
+
+    @property
     def shopify_hold_reason(self) -> str:
         """The matching Shopify ``FulfillmentHoldReason`` (``OTHER`` where Shopify has none)."""
         return _SHOPIFY_HOLD.get(self, "OTHER")
@@ -41,6 +47,10 @@ class HoldReason(enum.StrEnum):
         """The matching Shopify ``FulfillmentOrderRejectionReason``."""
         return _SHOPIFY_REJECTION[self]
 
+
+_DECISION_REASONS = frozenset(
+    {HoldReason.AWAITING_PAYMENT, HoldReason.HIGH_RISK_OF_FRAUD, HoldReason.OUT_OF_STOCK}
+)
 
 _SHOPIFY_HOLD = {
     HoldReason.INCORRECT_ADDRESS: "INCORRECT_ADDRESS",

@@ -55,6 +55,7 @@ __all__ = [
     "HOLDABLE_STATUSES",
     "INTERNAL_TRIGGERS",
     "IN_PROGRESS_STATUSES",
+    "PROCESSING_DONE_STATUSES",
     "REQUEST_LIFECYCLE",
     "TERMINAL_WORK_STATUSES",
     "WORK_LIFECYCLE",
@@ -113,6 +114,11 @@ def work_started(request: RequestStatus) -> bool:
     """Whether the supplier has accepted the work (rule 7: cancels become requests)."""
     return request in _STARTED_REQUESTS
 
+
+#: Work statuses after which no processing is left to do (nothing can be late to ship).
+PROCESSING_DONE_STATUSES = frozenset(
+    {WorkStatus.SHIPPED, WorkStatus.DELIVERED, WorkStatus.CANCELLED, WorkStatus.REJECTED}
+)
 
 #: Work statuses in which the supplier is busy with the goods (the order is "in progress").
 IN_PROGRESS_STATUSES = frozenset(

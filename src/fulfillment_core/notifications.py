@@ -34,10 +34,12 @@ a carrier repeating itself does not repeat the message.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 import pendulum
 
+from ._validation import Checker, is_text_pairs, to_datetime, to_enum, to_pairs, to_text
 from .exceptions import Problem, ValidationError
 from .fulfillment import (
     CancellationAccepted,
@@ -54,9 +56,8 @@ from .fulfillment import (
     WorkCancelled,
     WorkRejected,
 )
-from .holds import HoldReason
 from .lifecycle import WorkStatus
-from .policy import Audience, Channel, NotificationKind, NotificationPreferences
+from .policy import Audience, Channel, NotificationKind, NotificationPreferences, ShipmentPolicy
 from .shipment import LineQuantity, Shipment
 from .sla import Breach, DelayKind
 from .tracking import TrackingEvent, TrackingStatus, is_customs_hold, reduce_tracking
@@ -64,18 +65,48 @@ from .tracking import TrackingEvent, TrackingStatus, is_customs_hold, reduce_tra
 __all__ = ["Notification", "notifications_for", "notifications_for_breaches"]
 
 
+def _to_audience(value: object) -> Any:
+    return to_enum(Audience, value)
+
+
+def _to_kind(value: object) -> Any:
+    return to_enum(NotificationKind, value)
+
+
+def _to_channel(value: object) -> Any:
+    return to_enum(Channel, value)
+
+
 @attrs.frozen
 class Notification:
     """Tell ``audience`` about ``kind`` on ``channel``; ``context`` holds the details as sorted
     ``(name, text)`` pairs that a template can use."""
 
-    audience: Audience
-    kind: NotificationKind
-    channel: Channel
-    order_id: str
-    fulfillment_order_id: str
-    at: pendulum.DateTime
-    context: tuple[tuple[str, str], ...] = ()
+    audience: Audience = attrs.field(converter=_to_audience)
+    kind: NotificationKind = attrs.field(converter=_to_kind)
+    channel: Channel = attrs.field(converter=_to_channel)
+    order_id: str = attrs.field(converter=to_text)
+    fulfillment_order_id: str = attrs.field(converter=to_text)
+    at: pendulum.DateTime = attrs.field(converter=to_datetime)
+    context: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=to_pairs)
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.member("audience", self.audience, Audience)
+        kind_ok = check.member("kind", self.kind, NotificationKind)
+        if (
+            kind_ok
+            and isinstance(self.audience, Audience)
+            and self.kind.audience is not self.audience
+        ):
+            check.fail("audience", f"{self.kind} is for the {self.kind.audience}")
+        check.member("channel", self.channel, Channel)
+        check.text("order_id", self.order_id, max_length=255)
+        check.text("fulfillment_order_id", self.fulfillment_order_id, max_length=255)
+        check.datetime("at", self.at)
+        if not is_text_pairs(self.context):
+            check.fail("context", "must be (name, text) pairs", "e.g. [('carrier', 'DHL')]")
+        check.done("Notification")
 
     def detail(self, name: str) -> str | None:
         for key, value in self.context:
@@ -110,13 +141,14 @@ def _make(
 def notifications_for(
     fo: FulfillmentOrder,
     event: FulfillmentEvent,
-    preferences: NotificationPreferences,
+    preferences: NotificationPreferences | ShipmentPolicy,
 ) -> tuple[Notification, ...]:
     """What to tell whom about ``event``, one of ``fo``'s applied events (any time after).
 
     Call it once per event that ``apply`` newly appended (the version grew): an event returned
     for a replayed idempotency key was announced when it was first applied.
     """
+    preferences = _preferences("notifications_for", preferences, fo=fo, event=event)
     index = _locate(fo, event)
     if index == 0:
         return ()  # the opening of the work tells nobody
@@ -128,7 +160,7 @@ def notifications_for(
         hold = event.hold
         kind = (
             NotificationKind.ACTION_REQUIRED
-            if hold.reason in _DECISION_HOLDS
+            if hold.reason.awaits_decision
             else NotificationKind.DATA_REQUESTED
         )
         made += _make(
@@ -170,14 +202,28 @@ def notifications_for(
     return tuple(made)
 
 
-#: Holds that wait for someone's decision (payment, a fraud review, stock), not for data.
-_DECISION_HOLDS = frozenset(
-    {HoldReason.AWAITING_PAYMENT, HoldReason.HIGH_RISK_OF_FRAUD, HoldReason.OUT_OF_STOCK}
-)
-
-
 def _quantities(quantities: Iterable[LineQuantity]) -> str:
     return ", ".join(f"{q.line_id} x{q.quantity}" for q in quantities)
+
+
+def _preferences(
+    subject: str,
+    preferences: object,
+    *,
+    fo: object = None,
+    event: object = None,
+) -> NotificationPreferences:
+    """The preferences to honour: given, or the policy's; bad arguments named."""
+    if isinstance(preferences, ShipmentPolicy):
+        preferences = preferences.notifications
+    check = Checker()
+    if fo is not None or event is not None:
+        check.instance("fo", fo, FulfillmentOrder)
+        check.instance("event", event, FulfillmentEvent)
+    check.instance("preferences", preferences, NotificationPreferences)
+    check.done(subject)
+    assert isinstance(preferences, NotificationPreferences)
+    return preferences
 
 
 def _locate(fo: FulfillmentOrder, event: FulfillmentEvent) -> int:
@@ -335,7 +381,10 @@ _BREACH_KINDS = {
 
 
 def notifications_for_breaches(
-    breaches: Iterable[Breach], preferences: NotificationPreferences, *, at: pendulum.DateTime
+    breaches: Iterable[Breach],
+    preferences: NotificationPreferences | ShipmentPolicy,
+    *,
+    at: pendulum.DateTime,
 ) -> tuple[Notification, ...]:
     """Tell the merchant about every SLA breach, processing and shipping apart.
 
@@ -343,6 +392,13 @@ def notifications_for_breaches(
     (for example per ``(fulfillment_order_id, kind, shipment_id)``) or only when
     ``late_by_days`` grew.
     """
+    breaches = tuple(breaches)
+    check = Checker()
+    check.sequence("breaches", breaches, Breach)
+    check.datetime("at", to_datetime(at))
+    check.done("notifications_for_breaches")
+    at = to_datetime(at)
+    preferences = _preferences("notifications_for_breaches", preferences)
     made: list[Notification] = []
     for breach in breaches:
         kind = _BREACH_KINDS[breach.kind]

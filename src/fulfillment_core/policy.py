@@ -156,7 +156,8 @@ class ServiceConstraints:
 class SlaThresholds:
     """Service levels the merchant promises.
 
-    ``processing_days``: supplier business days from the order to the parcel shipping.
+    ``processing_days``: supplier business days from the fulfillment order's opening (the
+    work handed to a supplier; a switch to a backup opens new work) to the parcel shipping.
     ``shipping_days``: calendar days from shipping to delivery. Kept apart everywhere.
     ``merchant_response_days``: business days a data request may stay unanswered.
     """

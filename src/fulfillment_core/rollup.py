@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
-from ._validation import Checker
+from ._validation import Checker, to_enum, to_tuple
 from .fulfillment import FulfillmentOrder
 from .lifecycle import IN_PROGRESS_STATUSES, WorkStatus
 from .order import Order
@@ -87,12 +88,16 @@ class LineRollup:
         )
 
 
+def _to_status(value: object) -> Any:
+    return to_enum(OrderStatus, value)
+
+
 @attrs.frozen
 class OrderRollup:
     """An order's derived status and its per-line quantities."""
 
-    status: OrderStatus
-    lines: tuple[LineRollup, ...]
+    status: OrderStatus = attrs.field(converter=_to_status)
+    lines: tuple[LineRollup, ...] = attrs.field(converter=to_tuple)
 
     @property
     def shopify_display_fulfillment_status(self) -> str:

@@ -33,13 +33,14 @@ import enum
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
+import pendulum
 
-from ._validation import describe, top_field
+from ._validation import describe, to_datetime, to_enum, top_field
 from .exceptions import Problem, ValidationError
 from .fulfillment import EVENT_TYPES, FulfillmentEvent
 from .stock import STOCK_CLASSES, StockStatus
@@ -83,6 +84,10 @@ def _unstructure(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [_unstructure(item) for item in value]
     if isinstance(value, frozenset):
+        if value and all(isinstance(item, enum.Enum) for item in value):
+            members = typing.cast("Iterable[enum.Enum]", type(next(iter(value))))
+            order = {member: index for index, member in enumerate(members)}
+            return [_unstructure(item) for item in sorted(value, key=order.__getitem__)]
         return sorted((_unstructure(item) for item in value), key=repr)
     if attrs.has(type(value)):
         out: dict[str, Any] = {}
@@ -231,5 +236,14 @@ def _structure_value(hint: Any, raw: object) -> object:
             if problems:
                 raise ValidationError("list", problems)
             return tuple(items)
-    # Leaves (text, numbers, instants, enums, sets) are converted and checked by the owner.
+        if item is not None and typing.get_origin(item) is tuple and isinstance(raw, list):
+            # Pairs such as (name, value) arrive from JSON as lists.
+            return tuple(tuple(e) if isinstance(e, list) else e for e in raw)
+    # Instants and enumerations read back from their text; a value that does not read stays
+    # as it was, for the owner's check to report (or, for a class without checks, to keep).
+    if hint is pendulum.DateTime:
+        return to_datetime(raw)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return to_enum(hint, raw)
+    # Other leaves (text, numbers, dates, sets) are converted and checked by the owner.
     return raw

@@ -47,7 +47,15 @@ from typing import Any
 import attrs
 import pendulum
 
-from ._validation import Checker, describe, to_code, to_datetime, to_enum, to_line, to_tuple
+from ._validation import (
+    Checker,
+    describe,
+    to_code,
+    to_datetime,
+    to_enum,
+    to_line,
+    to_pairs,
+)
 from .exceptions import CurrencyMismatchError, NoQualifyingServiceError
 from .money import Money
 from .policy import ServiceConstraints, ServiceStrategy, ShipmentPolicy
@@ -114,7 +122,7 @@ class ServiceChoice:
     strategy: ServiceStrategy = attrs.field(converter=_to_strategy)
     reason: str = attrs.field(converter=to_line)
     considered: int
-    excluded: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=to_tuple)
+    excluded: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=to_pairs)
 
     def __attrs_post_init__(self) -> None:
         check = Checker()

@@ -29,18 +29,19 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 import pendulum
 
-from ._validation import UTC, Checker, describe, to_datetime
+from ._validation import UTC, Checker, describe, to_datetime, to_enum, to_line, to_text
 from .calendar import BusinessCalendar
 from .exceptions import Problem, ValidationError
 from .fulfillment import FulfillmentOrder, HoldPlaced
 from .holds import HoldReason
-from .lifecycle import RequestStatus, WorkStatus
+from .lifecycle import PROCESSING_DONE_STATUSES, RequestStatus, WorkStatus
 from .policy import ShipmentPolicy, SlaThresholds
-from .tracking import TrackingStatus, is_customs_hold
+from .tracking import is_customs_hold
 
 __all__ = ["Breach", "DelayCause", "DelayKind", "sla_breaches"]
 
@@ -62,6 +63,14 @@ class DelayCause(enum.StrEnum):
     CUSTOMS_HOLD = "customs_hold"
 
 
+def _to_kind(value: object) -> Any:
+    return to_enum(DelayKind, value)
+
+
+def _to_cause(value: object) -> Any:
+    return to_enum(DelayCause, value)
+
+
 @attrs.frozen
 class Breach:
     """A service level missed: which work (and parcel), which kind, why, and how late.
@@ -70,27 +79,32 @@ class Breach:
     shipping; ``since`` is when the clock started.
     """
 
-    fulfillment_order_id: str
-    order_id: str
-    kind: DelayKind
-    cause: DelayCause
+    fulfillment_order_id: str = attrs.field(converter=to_text)
+    order_id: str = attrs.field(converter=to_text)
+    kind: DelayKind = attrs.field(converter=_to_kind)
+    cause: DelayCause = attrs.field(converter=_to_cause)
     late_by_days: int
-    since: pendulum.DateTime
-    shipment_id: str | None = None
+    since: pendulum.DateTime = attrs.field(converter=to_datetime)
+    shipment_id: str | None = attrs.field(default=None, converter=to_line)
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.text("fulfillment_order_id", self.fulfillment_order_id, max_length=255)
+        check.text("order_id", self.order_id, max_length=255)
+        check.member("kind", self.kind, DelayKind)
+        check.member("cause", self.cause, DelayCause)
+        check.integer("late_by_days", self.late_by_days, minimum=1)
+        check.datetime("since", self.since)
+        check.text("shipment_id", self.shipment_id, required=False, max_length=255)
+        check.done("Breach")
 
 
-#: The cause a hold puts on late work; every other reason is a data request.
+#: The cause a hold that awaits a decision puts on late work; any other hold is missing data.
 _HOLD_CAUSES = {
     HoldReason.OUT_OF_STOCK: DelayCause.STOCK,
     HoldReason.AWAITING_PAYMENT: DelayCause.AWAITING_PAYMENT,
     HoldReason.HIGH_RISK_OF_FRAUD: DelayCause.MERCHANT_REVIEW,
 }
-_DONE_PROCESSING = frozenset(
-    {WorkStatus.SHIPPED, WorkStatus.DELIVERED, WorkStatus.CANCELLED, WorkStatus.REJECTED}
-)
-_PARCEL_DONE = frozenset(
-    {TrackingStatus.DELIVERED, TrackingStatus.RETURNED_TO_SENDER, TrackingStatus.LOST}
-)
 
 
 def sla_breaches(
@@ -149,7 +163,7 @@ def sla_breaches(
 def _processing_breach(
     fo: FulfillmentOrder, now: pendulum.DateTime, sla: SlaThresholds, calendar: BusinessCalendar
 ) -> Breach | None:
-    if fo.status in _DONE_PROCESSING:
+    if fo.status in PROCESSING_DONE_STATUSES:
         return None
     started = fo.history[0].at
     elapsed = calendar.business_days_between(started, now)
@@ -203,7 +217,7 @@ def _shipping_breaches(
 ) -> list[Breach]:
     breaches = []
     for shipment in fo.shipments:
-        if shipment.status in _PARCEL_DONE:
+        if shipment.tracking.is_terminal:
             continue
         elapsed = (now.in_timezone(UTC).date() - shipment.label_created_at.date()).days
         if elapsed <= sla.shipping_days:

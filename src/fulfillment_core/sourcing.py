@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 import pendulum
 
-from ._validation import Checker, to_datetime, to_text
+from ._validation import Checker, to_datetime, to_enum, to_text, to_tuple
 from .calendar import BusinessCalendar
 from .catalog import SkuSource
 from .policy import ShipmentPolicy
@@ -55,6 +56,10 @@ class SourcingAction(enum.StrEnum):
     CANCEL = "cancel"
 
 
+def _to_action(value: object) -> Any:
+    return to_enum(SourcingAction, value)
+
+
 @attrs.frozen
 class Allocation:
     """Some units of a line and what happens to them, with the reason in words.
@@ -63,19 +68,34 @@ class Allocation:
     expected in the warehouse (factory purchases, restocks), when known.
     """
 
-    action: SourcingAction
+    action: SourcingAction = attrs.field(converter=_to_action)
     quantity: int
-    supplier_id: str
-    reason: str
-    ready_by: pendulum.DateTime | None = None
+    supplier_id: str = attrs.field(converter=to_text)
+    reason: str = attrs.field(converter=to_text)
+    ready_by: pendulum.DateTime | None = attrs.field(default=None, converter=to_datetime)
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.member("action", self.action, SourcingAction)
+        check.integer("quantity", self.quantity, minimum=1, maximum=1_000_000)
+        check.text("supplier_id", self.supplier_id, max_length=255)
+        check.text("reason", self.reason, max_length=2000)
+        check.datetime("ready_by", self.ready_by, required=False)
+        check.done("Allocation")
 
 
 @attrs.frozen
 class SourcingDecision:
     """Every unit of one line, allocated."""
 
-    line_id: str
-    allocations: tuple[Allocation, ...]
+    line_id: str = attrs.field(converter=to_text)
+    allocations: tuple[Allocation, ...] = attrs.field(converter=to_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.text("line_id", self.line_id, max_length=255)
+        check.sequence("allocations", self.allocations, Allocation, non_empty=True)
+        check.done("SourcingDecision")
 
     def quantity(self, action: SourcingAction) -> int:
         """Units allocated to ``action``."""

@@ -213,7 +213,13 @@ def reduce_tracking(
 
     Pure: the result depends only on the label time and the *set* of events.
     """
-    unique = sorted(set(events), key=TrackingEvent.sort_key)
+    given = tuple(events)
+    check = Checker()
+    check.datetime("label_created_at", to_datetime(label_created_at))
+    check.sequence("events", given, TrackingEvent)
+    check.done("reduce_tracking")
+    label_created_at = to_datetime(label_created_at)
+    unique = sorted(set(given), key=TrackingEvent.sort_key)
     if not unique:
         return _LABEL_CREATED
     final = _final_terminal(label_created_at, unique)

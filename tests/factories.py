@@ -1,87 +1,39 @@
-"""Factories with realistic defaults: override only what a test is about."""
+"""Factories for the suite: the public ones from :mod:`fulfillment_core.testing.factories`,
+with a smaller order (no storefront) and catalogue (the phone case only) that the older tests
+count on."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pendulum
-
-from fulfillment_core import (
-    Address,
-    CatalogEntry,
-    Contact,
-    CustomsInfo,
-    LineItem,
-    Money,
-    Order,
-    SkuSource,
-    Supplier,
-    SupplierCatalog,
+from fulfillment_core import CatalogEntry, Order, SkuSource, SupplierCatalog
+from fulfillment_core.testing.factories import (
+    PHONE_CASE_CUSTOMS,
+    PLACED_AT,
+    make_address,
+    make_line,
+    make_supplier,
 )
+from fulfillment_core.testing.factories import make_order as make_storefront_order
 
-PLACED_AT = pendulum.datetime(2026, 11, 23, 15, 14, 5, tz="UTC")
-
-
-def make_address(**overrides: Any) -> Address:
-    fields: dict[str, Any] = {
-        "name": "María González",
-        "address1": "1600 Amphitheatre Parkway",
-        "city": "Mountain View",
-        "province": "CA",
-        "postal_code": "94043",
-        "country_code": "US",
-        "phone": "+1 650-253-0000",
-    }
-    fields.update(overrides)
-    return Address(**fields)
-
-
-def make_line(index: int = 0, **overrides: Any) -> LineItem:
-    fields: dict[str, Any] = {
-        "id": f"line-{index + 1}",
-        "sku": "CASE-IP15-BLK",
-        "quantity": 1,
-        "unit_price": Money("19.99", overrides.pop("currency", "USD")),
-        "title": "iPhone 15 case - Black",
-    }
-    fields.update(overrides)
-    return LineItem(**fields)
+__all__ = [
+    "PHONE_CASE_CUSTOMS",
+    "PLACED_AT",
+    "make_address",
+    "make_catalog",
+    "make_line",
+    "make_order",
+    "make_supplier",
+]
 
 
 def make_order(**overrides: Any) -> Order:
-    currency = overrides.get("currency", "USD")
-    fields: dict[str, Any] = {
-        "id": "5912338890017",
-        "reference": "#1001",
-        "placed_at": PLACED_AT,
-        "currency": currency,
-        "payment_status": "paid",
-        "contact": Contact(email="maria.gonzalez@example.com"),
-        "shipping_address": make_address(),
-    }
-    fields.update(overrides)
-    if "line_items" not in fields:
-        fields["line_items"] = (make_line(0, currency=currency),)
-    return Order(**fields)
-
-
-def make_supplier(**overrides: Any) -> Supplier:
-    fields: dict[str, Any] = {
-        "id": "sup-sz-01",
-        "name": "Shenzhen Gadget Works",
-        "timezone": "Asia/Shanghai",
-        "country": "CN",
-    }
-    fields.update(overrides)
-    return Supplier(**fields)
-
-
-PHONE_CASE_CUSTOMS = CustomsInfo(
-    hs_code="392690", origin_country="CN", description="Plastic phone case"
-)
+    """The public default order without a storefront."""
+    return make_storefront_order(**{"storefront": None, **overrides})
 
 
 def make_catalog(*extra: CatalogEntry) -> SupplierCatalog:
+    """The phone case only (``sup-sz-01`` first, ``sup-yw-02`` as backup), plus ``extra``."""
     return SupplierCatalog(
         [
             CatalogEntry(

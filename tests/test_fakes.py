@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 
@@ -234,7 +235,7 @@ def _scripted_cases() -> list[Scripted]:
         (
             FakeSupplier(clock),
             "purchase",
-            lambda f: f.purchase("fo-1", "SZ-PC-1501-B", 2),
+            lambda f: f.purchase("fo-1", "SZ-PC-1501-B", 2, reference="r-1"),
             lambda f: f.purchases,
         ),
         (
@@ -462,9 +463,9 @@ def test_submitting_the_same_work_twice_returns_the_first_answer_and_records_it_
 def test_each_purchase_gets_the_next_id_and_is_ready_after_the_factory_lead_time() -> None:
     clock = FakeClock(START)
     supplier = FakeSupplier(clock, factory_lead_hours=36)
-    first = supplier.purchase("fo-1", "SZ-PC-1501-B", 3)
+    first = supplier.purchase("fo-1", "SZ-PC-1501-B", 3, reference="r-1")
     clock.advance(hours=2)
-    second = supplier.purchase("fo-1", "SZ-PC-1501-B", 3)
+    second = supplier.purchase("fo-1", "SZ-PC-1501-B", 3, reference="r-2")
     assert first == ports.PurchaseConfirmation("PO-000001", START.add(hours=36))
     assert second == ports.PurchaseConfirmation("PO-000002", START.add(hours=38))
     assert supplier.purchases == [
@@ -473,10 +474,27 @@ def test_each_purchase_gets_the_next_id_and_is_ready_after_the_factory_lead_time
     ]
 
 
+def test_a_purchase_retried_with_its_reference_buys_nothing_more() -> None:
+    supplier = FakeSupplier(FakeClock(START))
+    first = supplier.purchase("fo-1", "SZ-PC-1501-B", 3, reference="fo-1/e4-purchase")
+    again = supplier.purchase("fo-1", "SZ-PC-1501-B", 3, reference="fo-1/e4-purchase")
+    assert again == first
+    assert len(supplier.purchases) == 1
+
+
+def test_a_notification_sent_again_under_its_key_is_delivered_once() -> None:
+    notifier = FakeNotifier()
+    keyed = attrs.evolve(shipped_notification(), key="fo-1/e7-notify")
+    notifier.send(keyed)
+    notifier.send(keyed)
+    assert notifier.sent == [keyed]
+    assert notifier.calls == ["send", "send"]
+
+
 def test_a_purchase_of_no_units_is_refused() -> None:
     supplier = FakeSupplier(FakeClock(START))
     with pytest.raises(ValidationError, match="at least 1"):
-        supplier.purchase("fo-1", "SZ-PC-1501-B", 0)
+        supplier.purchase("fo-1", "SZ-PC-1501-B", 0, reference="r-1")
     assert supplier.purchases == []
 
 
@@ -502,7 +520,7 @@ def test_the_async_supplier_shares_the_fakes_data() -> None:
     async def scenario() -> None:
         assert (await supplier.submit_request(make_fulfillment_request())).accepted
         assert (await supplier.stock(["SZ-X"]))["SZ-X"] == Discontinued("SZ-X", as_of=START)
-        await supplier.purchase("fo-1", "SZ-PC-1501-B", 1)
+        await supplier.purchase("fo-1", "SZ-PC-1501-B", 1, reference="r-1")
         await supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)])
 
     run(scenario())

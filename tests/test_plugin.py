@@ -83,9 +83,8 @@ def test_the_supplier_and_the_carrier_keep_time_by_fc_clock(pytester: pytest.Pyt
 
         def test_shared_clock(fc_clock, fake_supplier, fake_carrier):
             later = fc_clock.advance(hours=3)
-            assert fake_supplier.purchase("fo-1", "SZ-PC-1501-B", 1).ready_by == later.add(
-                hours=24
-            )
+            bought = fake_supplier.purchase("fo-1", "SZ-PC-1501-B", 1, reference="r-1")
+            assert bought.ready_by == later.add(hours=24)
             parcel = make_parcel_request()
             quote = fake_carrier.quote(parcel)[0]
             assert fake_carrier.buy_label(parcel, quote).created_at == later

@@ -24,6 +24,9 @@ from .fulfillment import (
     CancellationAccepted,
     CancellationRejected,
     CancellationRequested,
+    EffectCompleted,
+    EffectFailed,
+    EffectsScheduled,
     FulfillmentEvent,
     FulfillmentLine,
     FulfillmentOrder,
@@ -46,6 +49,7 @@ from .lifecycle import LedgerTotals, RequestStatus, WorkStatus
 from .money import Money
 from .notifications import Notification, notifications_for, notifications_for_breaches
 from .order import CustomsInfo, LineItem, Order, PaymentStatus, RiskLevel
+from .outbox import Effect, EffectKind
 from .packing import (
     PackingLimits,
     PackingPlan,
@@ -116,6 +120,11 @@ __all__ = [
     "DelayCause",
     "DelayKind",
     "Discontinued",
+    "Effect",
+    "EffectCompleted",
+    "EffectFailed",
+    "EffectKind",
+    "EffectsScheduled",
     "FulfillmentError",
     "FulfillmentEvent",
     "FulfillmentLine",

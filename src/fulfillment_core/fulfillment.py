@@ -61,6 +61,7 @@ from .lifecycle import (
     WorkStatus,
     work_started,
 )
+from .outbox import Effect
 from .shipment import LineQuantity, Shipment, _to_line_quantities, check_line_quantities
 from .tracking import TrackingEvent
 
@@ -68,6 +69,9 @@ __all__ = [
     "CancellationAccepted",
     "CancellationRejected",
     "CancellationRequested",
+    "EffectCompleted",
+    "EffectFailed",
+    "EffectsScheduled",
     "FulfillmentEvent",
     "FulfillmentLine",
     "FulfillmentOrder",
@@ -299,23 +303,32 @@ class GoodsSourced(_Movement):
 
 @attrs.frozen
 class GoodsBackordered(_Movement):
-    """Open units wait for a restock expected at ``restock_eta`` (``None``: unknown)."""
+    """Open units wait for goods expected at ``restock_eta`` (``None``: unknown): a supplier's
+    restock, or, when ``purchase_id`` is set, that factory purchase reaching the warehouse."""
 
     trigger: ClassVar[str] = "backorder"
     restock_eta: pendulum.DateTime | None = attrs.field(
         default=None, converter=to_datetime, kw_only=True
     )
+    purchase_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
 
     def _check_own(self, check: Checker) -> None:
         super()._check_own(check)
         check.datetime("restock_eta", self.restock_eta, required=False)
+        check.text("purchase_id", self.purchase_id, required=False, max_length=255)
 
 
 @attrs.frozen
 class GoodsRestocked(_Movement):
-    """Backordered units arrived and are in progress."""
+    """Backordered units arrived and are in progress (from factory purchase ``purchase_id``,
+    when set)."""
 
     trigger: ClassVar[str] = "restock"
+    purchase_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        super()._check_own(check)
+        check.text("purchase_id", self.purchase_id, required=False, max_length=255)
 
 
 @attrs.frozen
@@ -394,6 +407,50 @@ class CancellationRejected(FulfillmentEvent):
         check.text("reason", self.reason, max_length=1000)
 
 
+@attrs.frozen
+class EffectsScheduled(FulfillmentEvent):
+    """Effects the work now calls for went into its outbox, to be carried out through the ports
+    (see :mod:`fulfillment_core.outbox`). Allowed in every status: it moves no goods."""
+
+    trigger: ClassVar[str] = "schedule"
+    effects: tuple[Effect, ...] = attrs.field(converter=to_tuple, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        if check.sequence("effects", self.effects, Effect, non_empty=True):
+            for dup in first_duplicates(effect.id for effect in self.effects):
+                check.fail("effects", f"effect {dup!r} appears twice")
+
+
+@attrs.frozen
+class EffectCompleted(FulfillmentEvent):
+    """A pending effect was carried out (``note``: what came back, in words)."""
+
+    trigger: ClassVar[str] = "complete"
+    effect_id: str = attrs.field(converter=to_text, kw_only=True)
+    note: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.text("effect_id", self.effect_id, max_length=255)
+        check.text("note", self.note, required=False, max_length=2000)
+
+
+@attrs.frozen
+class EffectFailed(FulfillmentEvent):
+    """An adapter failed to carry out a pending effect. A ``retryable`` failure leaves it
+    pending for the next tick; any other closes it as failed (the service then holds the work
+    or tells the merchant: never a silent drop)."""
+
+    trigger: ClassVar[str] = "fail"
+    effect_id: str = attrs.field(converter=to_text, kw_only=True)
+    error: str = attrs.field(converter=to_line, kw_only=True)
+    retryable: bool = attrs.field(kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.text("effect_id", self.effect_id, max_length=255)
+        check.text("error", self.error, max_length=2000)
+        check.boolean("retryable", self.retryable)
+
+
 #: Every concrete event class by its ``type`` tag in the dict form.
 EVENT_TYPES: dict[str, type[FulfillmentEvent]] = {
     cls.__name__: cls
@@ -414,6 +471,9 @@ EVENT_TYPES: dict[str, type[FulfillmentEvent]] = {
         CancellationRequested,
         CancellationAccepted,
         CancellationRejected,
+        EffectsScheduled,
+        EffectCompleted,
+        EffectFailed,
     )
 }
 
@@ -437,6 +497,9 @@ METHOD_OF_TRIGGER = {
     "request_cancellation": "cancel",
     "accept_cancellation": "accept_cancellation",
     "reject_cancellation": "reject_cancellation",
+    "schedule": "schedule_effects",
+    "complete": "complete_effect",
+    "fail": "fail_effect",
 }
 
 
@@ -473,6 +536,8 @@ class FulfillmentOrder:
         default=None, converter=_optional_quantities
     )
     rejection_reason: str | None = attrs.field(default=None, converter=to_line)
+    #: The effects still to carry out, in the order they were scheduled.
+    outbox: tuple[Effect, ...] = attrs.field(default=(), converter=to_tuple)
     history: tuple[FulfillmentEvent, ...] = attrs.field(default=(), converter=to_tuple)
     version: int = 0
     #: Idempotency keys seen, for replay detection (None until the first keyed event).
@@ -497,6 +562,7 @@ class FulfillmentOrder:
                 check, "cancellation_requested", self.cancellation_requested, non_empty=True
             )
         check.text("rejection_reason", self.rejection_reason, required=False, max_length=1000)
+        check.sequence("outbox", self.outbox, Effect)
         check.integer("version", self.version, minimum=1)
         if check.sequence("history", self.history, FulfillmentEvent, non_empty=True):
             if not isinstance(self.history[0], FulfillmentOrderOpened):
@@ -578,6 +644,7 @@ class FulfillmentOrder:
             ("shipments", ()),
             ("cancellation_requested", None),
             ("rejection_reason", None),
+            ("outbox", ()),
             ("history", (event,)),
             ("version", 1),
             ("_keys", None if event.key is None else {event.key: event}),
@@ -632,6 +699,43 @@ class FulfillmentOrder:
     def backorders(self) -> tuple[FulfillmentLine, ...]:
         """The lines with backordered units (each with its ``restock_eta``)."""
         return tuple(line for line in self.lines if line.backordered)
+
+    @property
+    def is_settled(self) -> bool:
+        """Terminal with nothing left in the outbox: no message or tick has work here any more."""
+        return self.status in TERMINAL_WORK_STATUSES and not self.outbox
+
+    @property
+    def failed_effects(self) -> tuple[tuple[Effect, EffectFailed], ...]:
+        """Every effect closed by a failure that retrying cannot mend, with that failure."""
+        failed = {
+            event.effect_id: event
+            for event in self.history
+            if isinstance(event, EffectFailed) and not event.retryable
+        }
+        return tuple((effect, failed[effect.id]) for effect in self.effects if effect.id in failed)
+
+    @property
+    def effects(self) -> tuple[Effect, ...]:
+        """Every effect ever scheduled, pending or not, in order."""
+        return tuple(
+            effect
+            for event in self.history
+            if isinstance(event, EffectsScheduled)
+            for effect in event.effects
+        )
+
+    def attempts(self, effect_id: str) -> int:
+        """How many times carrying out ``effect_id`` failed so far."""
+        return sum(
+            1
+            for event in self.history
+            if isinstance(event, EffectFailed) and event.effect_id == effect_id
+        )
+
+    def event_for(self, key: str) -> FulfillmentEvent | None:
+        """The applied event with idempotency ``key``, if any."""
+        return self._keys.get(key) if self._keys else None
 
     def line(self, line_id: str) -> FulfillmentLine:
         for line in self.lines:
@@ -751,6 +855,37 @@ class FulfillmentOrder:
         self, reason: str, *, at: pendulum.DateTime, key: str | None = None
     ) -> FulfillmentEvent:
         return self.apply(CancellationRejected(at=at, key=key, reason=reason))
+
+    def schedule_effects(
+        self, effects: Iterable[Effect], *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        """Put ``effects`` in the outbox (ids must be new to this work)."""
+        return self.apply(EffectsScheduled(at=at, key=key, effects=tuple(effects)))
+
+    def complete_effect(
+        self,
+        effect_id: str,
+        *,
+        at: pendulum.DateTime,
+        key: str | None = None,
+        note: str | None = None,
+    ) -> FulfillmentEvent:
+        """Take a carried-out effect out of the outbox."""
+        return self.apply(EffectCompleted(at=at, key=key, effect_id=effect_id, note=note))
+
+    def fail_effect(
+        self,
+        effect_id: str,
+        error: str,
+        *,
+        retryable: bool,
+        at: pendulum.DateTime,
+        key: str | None = None,
+    ) -> FulfillmentEvent:
+        """Record a failed attempt; a failure that is not ``retryable`` closes the effect."""
+        return self.apply(
+            EffectFailed(at=at, key=key, effect_id=effect_id, error=error, retryable=retryable)
+        )
 
     # ------------------------------------------------------------------ applying
 
@@ -934,6 +1069,36 @@ def _movement(trigger: str, source: str, dest: str) -> Any:
     return decide
 
 
+def _scheduled(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, EffectsScheduled)
+    known = {effect.id for effect in fo.effects}
+    for effect in event.effects:
+        if effect.id in known:
+            raise fo._refuse("schedule", f"effect {effect.id!r} was scheduled before")
+    return {"outbox": (*fo.outbox, *event.effects)}
+
+
+def _pending_index(fo: FulfillmentOrder, trigger: str, effect_id: str) -> int:
+    for index, effect in enumerate(fo.outbox):
+        if effect.id == effect_id:
+            return index
+    raise fo._refuse(trigger, f"effect {effect_id!r} is not pending")
+
+
+def _completed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, EffectCompleted)
+    index = _pending_index(fo, "complete", event.effect_id)
+    return {"outbox": (*fo.outbox[:index], *fo.outbox[index + 1 :])}
+
+
+def _failed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, EffectFailed)
+    index = _pending_index(fo, "fail", event.effect_id)
+    if event.retryable:
+        return {}
+    return {"outbox": (*fo.outbox[:index], *fo.outbox[index + 1 :])}
+
+
 def _packed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     fo._require("pack")
     return {"status": fo._work("pack", fo._context())}
@@ -1075,4 +1240,7 @@ _DECIDERS: dict[type[FulfillmentEvent], Any] = {
     CancellationRequested: _cancellation_requested,
     CancellationAccepted: _cancellation_accepted,
     CancellationRejected: _cancellation_rejected,
+    EffectsScheduled: _scheduled,
+    EffectCompleted: _completed,
+    EffectFailed: _failed,
 }

@@ -13,6 +13,7 @@ hold for a decision        merchant    ``action_required`` (payment, fraud revie
 last hold released         merchant    ``hold_released``
 units backordered          merchant    ``backordered`` (lines, restock ETA)
 units restocked            merchant    ``restocked`` (lines)
+factory purchase waiting   nobody      (the usual way of sourcing: nothing to tell)
 work cancelled/rejected    merchant    ``cancelled`` (units, reason, suggestion)
 cancellation refused       merchant    ``cancellation_rejected`` (reason)
 data request overdue       merchant    ``data_request_overdue`` (SLA breach)
@@ -34,12 +35,11 @@ a carrier repeating itself does not repeat the message.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-import attrs
 import pendulum
 
-from ._validation import Checker, is_text_pairs, to_datetime, to_enum, to_pairs, to_text
+from ._notice import Notification
+from ._validation import Checker, to_datetime
 from .exceptions import Problem, ValidationError
 from .fulfillment import (
     CancellationAccepted,
@@ -57,62 +57,12 @@ from .fulfillment import (
     WorkRejected,
 )
 from .lifecycle import WorkStatus
-from .policy import Audience, Channel, NotificationKind, NotificationPreferences, ShipmentPolicy
+from .policy import NotificationKind, NotificationPreferences, ShipmentPolicy
 from .shipment import LineQuantity, Shipment
 from .sla import Breach, DelayKind
 from .tracking import TrackingEvent, TrackingStatus, is_customs_hold, reduce_tracking
 
 __all__ = ["Notification", "notifications_for", "notifications_for_breaches"]
-
-
-def _to_audience(value: object) -> Any:
-    return to_enum(Audience, value)
-
-
-def _to_kind(value: object) -> Any:
-    return to_enum(NotificationKind, value)
-
-
-def _to_channel(value: object) -> Any:
-    return to_enum(Channel, value)
-
-
-@attrs.frozen
-class Notification:
-    """Tell ``audience`` about ``kind`` on ``channel``; ``context`` holds the details as sorted
-    ``(name, text)`` pairs that a template can use."""
-
-    audience: Audience = attrs.field(converter=_to_audience)
-    kind: NotificationKind = attrs.field(converter=_to_kind)
-    channel: Channel = attrs.field(converter=_to_channel)
-    order_id: str = attrs.field(converter=to_text)
-    fulfillment_order_id: str = attrs.field(converter=to_text)
-    at: pendulum.DateTime = attrs.field(converter=to_datetime)
-    context: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=to_pairs)
-
-    def __attrs_post_init__(self) -> None:
-        check = Checker()
-        check.member("audience", self.audience, Audience)
-        kind_ok = check.member("kind", self.kind, NotificationKind)
-        if (
-            kind_ok
-            and isinstance(self.audience, Audience)
-            and self.kind.audience is not self.audience
-        ):
-            check.fail("audience", f"{self.kind} is for the {self.kind.audience}")
-        check.member("channel", self.channel, Channel)
-        check.text("order_id", self.order_id, max_length=255)
-        check.text("fulfillment_order_id", self.fulfillment_order_id, max_length=255)
-        check.datetime("at", self.at)
-        if not is_text_pairs(self.context):
-            check.fail("context", "must be (name, text) pairs", "e.g. [('carrier', 'DHL')]")
-        check.done("Notification")
-
-    def detail(self, name: str) -> str | None:
-        for key, value in self.context:
-            if key == name:
-                return value
-        return None
 
 
 def _make(
@@ -175,6 +125,8 @@ def notifications_for(
         )
     elif isinstance(event, HoldReleased) and moment.after().status is not WorkStatus.ON_HOLD:
         made += _make(NotificationKind.HOLD_RELEASED, after, at, preferences)
+    elif isinstance(event, (GoodsBackordered, GoodsRestocked)) and event.purchase_id:
+        pass  # bought at the factory: the usual way of sourcing, nothing to tell
     elif isinstance(event, GoodsBackordered):
         eta = event.restock_eta.isoformat() if event.restock_eta else "unknown"
         made += _make(

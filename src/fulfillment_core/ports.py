@@ -258,9 +258,11 @@ class SupplierGateway(Protocol):
         ...
 
     def purchase(
-        self, fulfillment_order_id: str, supplier_sku: str, quantity: int
+        self, fulfillment_order_id: str, supplier_sku: str, quantity: int, *, reference: str
     ) -> PurchaseConfirmation:
-        """Buy units at the factory for this work."""
+        """Buy units at the factory for this work. ``reference`` is the buyer's idempotency key:
+        buying again with the same ``reference`` must not buy twice (return the first
+        confirmation), so a retry after a timeout is safe."""
         ...
 
     def request_cancellation(
@@ -294,7 +296,10 @@ class Carrier(Protocol):
 class Notifier(Protocol):
     """Email, in-app messages, SMS: whatever reaches people."""
 
-    def send(self, notification: Notification) -> None: ...
+    def send(self, notification: Notification) -> None:
+        """Deliver ``notification``. One whose ``key`` was sent before must not be delivered
+        again (a retry after a crash); one without a key is always delivered."""
+        ...
 
 
 @runtime_checkable
@@ -327,6 +332,12 @@ class FulfillmentRepository(Protocol):
 
     def ids(self) -> Sequence[str]:
         """Every stored fulfillment order id, in the order they were added."""
+        ...
+
+    def active_ids(self) -> Sequence[str]:
+        """The ids of stored work that is not settled (not terminal, or with effects still in
+        its outbox: :attr:`FulfillmentOrder.is_settled`), in the order added. The service's
+        tick and stock reports visit only these, so keep it cheap (an index, a status column)."""
         ...
 
     def put_order(self, order: Order) -> None:
@@ -369,7 +380,7 @@ class AsyncSupplierGateway(Protocol):
     async def stock(self, supplier_skus: Sequence[str]) -> Mapping[str, StockStatus]: ...
 
     async def purchase(
-        self, fulfillment_order_id: str, supplier_sku: str, quantity: int
+        self, fulfillment_order_id: str, supplier_sku: str, quantity: int, *, reference: str
     ) -> PurchaseConfirmation: ...
 
     async def request_cancellation(
@@ -415,6 +426,8 @@ class AsyncFulfillmentRepository(Protocol):
     async def for_order(self, order_id: str) -> Sequence[FulfillmentOrder]: ...
 
     async def ids(self) -> Sequence[str]: ...
+
+    async def active_ids(self) -> Sequence[str]: ...
 
     async def put_order(self, order: Order) -> None: ...
 

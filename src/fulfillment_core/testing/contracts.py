@@ -53,6 +53,7 @@ from fulfillment_core.holds import Actor, Hold, HoldReason
 from fulfillment_core.money import Money
 from fulfillment_core.notifications import Notification
 from fulfillment_core.order import Order
+from fulfillment_core.outbox import Effect
 from fulfillment_core.policy import Channel, NotificationKind
 from fulfillment_core.ports import (
     AsyncCarrier,
@@ -362,9 +363,23 @@ class SupplierGatewayContract:
         self, supplier_gateway: SupplierGateway, stocked_sku: str, reference_clock: Clock
     ) -> None:
         before = reference_clock.now()
-        confirmation = supplier_gateway.purchase("fo-5912338890017-1", stocked_sku, 1)
+        confirmation = supplier_gateway.purchase(
+            "fo-5912338890017-1", stocked_sku, 1, reference="fo-5912338890017-1/purchase-1"
+        )
         assert isinstance(confirmation, PurchaseConfirmation), f"confirmed {confirmation!r}"
         assert confirmation.ready_by >= before, f"ready by {confirmation.ready_by}, now {before}"
+
+    def test_buying_again_with_the_same_reference_returns_the_first_confirmation(
+        self, supplier_gateway: SupplierGateway, stocked_sku: str
+    ) -> None:
+        reference = "fo-5912338890017-1/purchase-1"
+        first = supplier_gateway.purchase("fo-5912338890017-1", stocked_sku, 1, reference=reference)
+        again = supplier_gateway.purchase("fo-5912338890017-1", stocked_sku, 1, reference=reference)
+        other = supplier_gateway.purchase(
+            "fo-5912338890017-1", stocked_sku, 1, reference="fo-5912338890017-1/purchase-2"
+        )
+        assert again == first, f"a retried purchase was confirmed as {again}, first {first}"
+        assert other.purchase_id != first.purchase_id, "another reference bought nothing new"
 
     def test_a_cancellation_request_is_answered(
         self, supplier_gateway: SupplierGateway, fulfillment_request: FulfillmentRequest
@@ -527,6 +542,25 @@ class NotifierContract:
         notifier.send(delivered)
         last = list(sent_notifications())[-2:]
         assert last == [shipped, delivered], f"the last deliveries are {last}"
+
+    def test_a_notification_whose_key_was_sent_is_not_delivered_again(
+        self, notifier: Notifier, sent_notifications: NotificationsReader
+    ) -> None:
+        keyed = attrs.evolve(_notification(NotificationKind.SHIPPED), key="fo-1/notify-7")
+        notifier.send(keyed)
+        before = len(list(sent_notifications()))
+        notifier.send(keyed)
+        after = list(sent_notifications())
+        assert len(after) == before, f"a repeated key was delivered again: {after[before:]}"
+
+    def test_notifications_without_a_key_are_all_delivered(
+        self, notifier: Notifier, sent_notifications: NotificationsReader
+    ) -> None:
+        unkeyed = _notification(NotificationKind.DELIVERED)
+        notifier.send(unkeyed)
+        notifier.send(unkeyed)
+        last = list(sent_notifications())[-2:]
+        assert last == [unkeyed, unkeyed], f"the last deliveries are {last}"
 
 
 # --------------------------------------------------------------------------- clock
@@ -692,6 +726,31 @@ class FulfillmentRepositoryContract:
         repository.save(changed, expected_version=1)
         ids = list(repository.ids())
         assert ids == ["fo-2", "fo-1", "fo-3"], f"ids() lists {ids}"
+
+    def test_active_ids_list_unsettled_work_and_drop_settled_work(
+        self, repository: FulfillmentRepository
+    ) -> None:
+        for fulfillment_order_id in ("fo-2", "fo-1", "fo-3"):
+            repository.add(_work(fulfillment_order_id))
+        done = repository.get("fo-1")
+        done.cancel(at=PLACED_AT)  # before work starts: cancelled at once, nothing pending
+        repository.save(done, expected_version=1)
+        active = list(repository.active_ids())
+        assert active == ["fo-2", "fo-3"], f"active_ids() lists {active}"
+
+    def test_terminal_work_with_pending_effects_stays_active(
+        self, repository: FulfillmentRepository
+    ) -> None:
+        repository.add(_work("fo-1"))
+        work = repository.get("fo-1")
+        work.cancel(at=PLACED_AT)
+        work.schedule_effects(
+            [Effect("e1", "report_cancellation", quantities={"line-1": 1}, reason="test")],
+            at=PLACED_AT,
+        )
+        repository.save(work, expected_version=1)
+        active = list(repository.active_ids())
+        assert active == ["fo-1"], f"active_ids() lists {active}"
 
     def test_for_order_returns_that_orders_work_in_the_order_added(
         self, repository: FulfillmentRepository

@@ -37,11 +37,13 @@ counters, times from the :class:`FakeClock`.
 >>> supplier = FakeSupplier(clock)
 >>> supplier.fail_next("purchase", RetryableAdapterError("supplier", "purchase", "timeout"))
 >>> try:
-...     supplier.purchase("fo-1", "SZ-PC-1501-B", 2)
+...     supplier.purchase("fo-1", "SZ-PC-1501-B", 2, reference="fo-1/buy-1")
 ... except RetryableAdapterError:
 ...     pass
->>> supplier.purchase("fo-1", "SZ-PC-1501-B", 2).purchase_id, supplier.calls
-('PO-000001', ['purchase', 'purchase'])
+>>> supplier.purchase("fo-1", "SZ-PC-1501-B", 2, reference="fo-1/buy-1").purchase_id
+'PO-000001'
+>>> supplier.calls
+['purchase', 'purchase']
 """
 
 from __future__ import annotations
@@ -425,8 +427,8 @@ class FakeSupplier(_ScriptedFake):
     ``answers`` by fulfillment order id, ``purchases`` as ``(fulfillment_order_id,
     supplier_sku, quantity, confirmation)`` with purchase ids ``PO-000001``... ready
     ``factory_lead_hours`` after now, and ``cancellation_requests`` as
-    ``(fulfillment_order_id, quantities)``. Purchases are not idempotent: buying twice buys
-    twice, as a real factory order would.
+    ``(fulfillment_order_id, quantities)``. A purchase with a ``reference`` already bought
+    returns the first confirmation and buys nothing more.
 
     >>> import pendulum
     >>> from fulfillment_core import InWarehouse
@@ -457,6 +459,7 @@ class FakeSupplier(_ScriptedFake):
         self.requests: list[FulfillmentRequest] = []
         self.answers: dict[str, SupplierAnswer] = {}
         self.purchases: list[tuple[str, str, int, PurchaseConfirmation]] = []
+        self.purchase_references: dict[str, PurchaseConfirmation] = {}
         self.cancellation_requests: list[tuple[str, tuple[LineQuantity, ...]]] = []
 
     # ------------------------------------------------------------------ scripting
@@ -527,19 +530,24 @@ class FakeSupplier(_ScriptedFake):
         return answers
 
     def purchase(
-        self, fulfillment_order_id: str, supplier_sku: str, quantity: int
+        self, fulfillment_order_id: str, supplier_sku: str, quantity: int, *, reference: str
     ) -> PurchaseConfirmation:
         self._call("purchase")
         check = Checker()
         check.text("fulfillment_order_id", fulfillment_order_id)
         check.text("supplier_sku", supplier_sku)
         check.integer("quantity", quantity, minimum=1, maximum=1_000_000)
+        check.text("reference", reference, max_length=512)
         check.done("FakeSupplier.purchase")
+        known = self.purchase_references.get(reference)
+        if known is not None:
+            return known
         confirmation = PurchaseConfirmation(
             f"PO-{len(self.purchases) + 1:06d}",
             self.clock.now().add(hours=self.factory_lead_hours),
         )
         self.purchases.append((fulfillment_order_id, supplier_sku, quantity, confirmation))
+        self.purchase_references[reference] = confirmation
         return confirmation
 
     def request_cancellation(
@@ -571,9 +579,9 @@ class AsyncFakeSupplier:
         return self.fake.stock(supplier_skus)
 
     async def purchase(
-        self, fulfillment_order_id: str, supplier_sku: str, quantity: int
+        self, fulfillment_order_id: str, supplier_sku: str, quantity: int, *, reference: str
     ) -> PurchaseConfirmation:
-        return self.fake.purchase(fulfillment_order_id, supplier_sku, quantity)
+        return self.fake.purchase(fulfillment_order_id, supplier_sku, quantity, reference=reference)
 
     async def request_cancellation(
         self, fulfillment_order_id: str, quantities: Sequence[LineQuantity]
@@ -932,7 +940,8 @@ class AsyncFakeCarrier:
 
 
 class FakeNotifier(_ScriptedFake):
-    """Keeps every notification sent, in order, in ``sent``.
+    """Keeps every notification delivered, in order, in ``sent``. A notification whose ``key``
+    was delivered before is not delivered again (the call is still logged in ``calls``).
 
     >>> notifier = FakeNotifier()
     >>> notifier.kinds()
@@ -945,10 +954,15 @@ class FakeNotifier(_ScriptedFake):
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[Notification] = []
+        self._keys: set[str] = set()
 
     def send(self, notification: Notification) -> None:
         self._call("send")
         _expect("FakeNotifier.send", "notification", notification, Notification)
+        if notification.key is not None:
+            if notification.key in self._keys:
+                return
+            self._keys.add(notification.key)
         self.sent.append(notification)
 
     def kinds(self, audience: Audience | None = None) -> list[NotificationKind]:
@@ -994,13 +1008,30 @@ class InMemoryRepository(_ScriptedFake):
     """
 
     port = "repository"
-    operations = ("get", "add", "save", "for_order", "ids", "put_order", "get_order")
+    operations = (
+        "get",
+        "add",
+        "save",
+        "for_order",
+        "ids",
+        "active_ids",
+        "put_order",
+        "get_order",
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.fulfillment_orders: dict[str, FulfillmentOrder] = {}
         self.orders: dict[str, Order] = {}
         self.saves = 0
+        self._active: dict[str, None] = {}  # an index of the unsettled work, in the order added
+
+    def _store(self, fulfillment_order: FulfillmentOrder) -> None:
+        self.fulfillment_orders[fulfillment_order.id] = fulfillment_order.copy()
+        if fulfillment_order.is_settled:
+            self._active.pop(fulfillment_order.id, None)
+        else:
+            self._active[fulfillment_order.id] = None
 
     def get(self, fulfillment_order_id: str) -> FulfillmentOrder:
         self._call("get")
@@ -1015,7 +1046,7 @@ class InMemoryRepository(_ScriptedFake):
         stored = self.fulfillment_orders.get(fulfillment_order.id)
         if stored is not None:
             raise ConcurrencyError(fulfillment_order.id, 0, stored.version)
-        self.fulfillment_orders[fulfillment_order.id] = fulfillment_order.copy()
+        self._store(fulfillment_order)
 
     def save(self, fulfillment_order: FulfillmentOrder, expected_version: int) -> None:
         self._call("save")
@@ -1033,7 +1064,7 @@ class InMemoryRepository(_ScriptedFake):
             # The version matches but the history does not continue the stored one: another
             # aggregate under the same id, or an old copy replayed. Lose nothing.
             raise ConcurrencyError(fulfillment_order.id, expected_version, actual)
-        self.fulfillment_orders[fulfillment_order.id] = fulfillment_order.copy()
+        self._store(fulfillment_order)
         self.saves += 1
 
     def for_order(self, order_id: str) -> Sequence[FulfillmentOrder]:
@@ -1045,6 +1076,10 @@ class InMemoryRepository(_ScriptedFake):
     def ids(self) -> Sequence[str]:
         self._call("ids")
         return tuple(self.fulfillment_orders)
+
+    def active_ids(self) -> Sequence[str]:
+        self._call("active_ids")
+        return tuple(self._active)
 
     def put_order(self, order: Order) -> None:
         self._call("put_order")
@@ -1080,6 +1115,9 @@ class AsyncInMemoryRepository:
 
     async def ids(self) -> Sequence[str]:
         return self.repo.ids()
+
+    async def active_ids(self) -> Sequence[str]:
+        return self.repo.active_ids()
 
     async def put_order(self, order: Order) -> None:
         self.repo.put_order(order)

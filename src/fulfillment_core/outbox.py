@@ -1,0 +1,119 @@
+"""The outbox: what the outside world must still be told or asked, kept on the aggregate.
+
+The core decides; the service executes. When the fulfillment service applies a message it also
+records, *in the same save*, the :class:`Effect` s the change calls for (ask the supplier, buy a
+label, push tracking to the storefront, notify someone). Only then does it carry them out through
+the ports, and it marks each one done (or failed) with another event. A crash or an adapter
+failure between the save and the call therefore loses nothing: the effect is still pending in
+:attr:`FulfillmentOrder.outbox <fulfillment_core.FulfillmentOrder.outbox>`, and the next tick
+retries it. Effects are at-least-once, so every port call an effect makes is idempotent: by
+fulfillment order id (a request), by shipment id (a label, a storefront fulfillment) or by the
+effect's own key (a purchase, a notification).
+
+===================  ====================================================  =================
+kind                 what the service does                                 payload
+===================  ====================================================  =================
+submit_request       sends the fulfillment request to the supplier, then  --
+                     applies the answer (accept, or reject)
+source               asks the supplier's stock for the ``quantities``      quantities
+                     still open and applies the sourcing decision
+check_restock        asks again about backordered ``quantities`` whose     quantities
+                     restock date has passed
+purchase             buys one line's units at the factory                  quantities (one)
+ship                 plans parcels for what is in progress, buys the best  --
+                     label for each, packs and ships them
+push_fulfillment     pushes one parcel's tracking to the storefront        shipment_id
+report_holds         shows these holds on the storefront (none: released)  holds
+report_cancellation  tells the storefront these units will not ship        quantities, reason
+request_cancellation asks the supplier to cancel these units               quantities
+notify               sends a notification                                  notification
+===================  ====================================================  =================
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import attrs
+
+from ._notice import Notification
+from ._validation import Checker, to_enum, to_line, to_text, to_tuple
+from .holds import Hold
+from .shipment import LineQuantity, _to_line_quantities, check_line_quantities
+
+__all__ = ["Effect", "EffectKind"]
+
+
+class EffectKind(enum.StrEnum):
+    SUBMIT_REQUEST = "submit_request"
+    SOURCE = "source"
+    CHECK_RESTOCK = "check_restock"
+    PURCHASE = "purchase"
+    SHIP = "ship"
+    PUSH_FULFILLMENT = "push_fulfillment"
+    REPORT_HOLDS = "report_holds"
+    REPORT_CANCELLATION = "report_cancellation"
+    REQUEST_CANCELLATION = "request_cancellation"
+    NOTIFY = "notify"
+
+
+#: The payload each kind needs (``holds`` may be empty: "released").
+_NEEDS: dict[EffectKind, frozenset[str]] = {
+    EffectKind.SUBMIT_REQUEST: frozenset(),
+    EffectKind.SOURCE: frozenset({"quantities"}),
+    EffectKind.CHECK_RESTOCK: frozenset({"quantities"}),
+    EffectKind.PURCHASE: frozenset({"quantities"}),
+    EffectKind.SHIP: frozenset(),
+    EffectKind.PUSH_FULFILLMENT: frozenset({"shipment_id"}),
+    EffectKind.REPORT_HOLDS: frozenset({"holds"}),
+    EffectKind.REPORT_CANCELLATION: frozenset({"quantities", "reason"}),
+    EffectKind.REQUEST_CANCELLATION: frozenset({"quantities"}),
+    EffectKind.NOTIFY: frozenset({"notification"}),
+}
+
+_PAYLOAD = ("quantities", "holds", "shipment_id", "reason", "notification")
+
+
+def _to_kind(value: object) -> Any:
+    return to_enum(EffectKind, value)
+
+
+@attrs.frozen
+class Effect:
+    """One thing the service must do through a port, named by an ``id`` unique in its work.
+
+    Only the payload its ``kind`` needs is set (see the module's table); the rest stays empty.
+    """
+
+    id: str = attrs.field(converter=to_text)
+    kind: EffectKind = attrs.field(converter=_to_kind)
+    quantities: tuple[LineQuantity, ...] = attrs.field(
+        default=(), converter=_to_line_quantities, kw_only=True
+    )
+    holds: tuple[Hold, ...] = attrs.field(default=(), converter=to_tuple, kw_only=True)
+    shipment_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+    reason: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+    notification: Notification | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.text("id", self.id, max_length=255)
+        if check.member("kind", self.kind, EffectKind):
+            needs = _NEEDS[self.kind]
+            for name in _PAYLOAD:
+                value = getattr(self, name)
+                given = value not in (None, ())
+                if name in needs and not given and name != "holds":
+                    check.fail(name, f"is required for a {self.kind} effect")
+                elif name not in needs and given:
+                    check.fail(name, f"is not used by a {self.kind} effect", "leave it out")
+            if self.kind is EffectKind.PURCHASE and len(self.quantities) > 1:
+                check.fail("quantities", "a purchase buys one line", "schedule one per line")
+        check_line_quantities(check, "quantities", self.quantities, non_empty=False)
+        check.sequence("holds", self.holds, Hold)
+        check.text("shipment_id", self.shipment_id, required=False, max_length=255)
+        check.text("reason", self.reason, required=False, max_length=2000)
+        if self.notification is not None:
+            check.instance("notification", self.notification, Notification)
+        check.done("Effect")

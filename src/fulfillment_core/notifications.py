@@ -16,6 +16,8 @@ units restocked            merchant    ``restocked`` (lines)
 factory purchase waiting   nobody      (the usual way of sourcing: nothing to tell)
 work cancelled/rejected    merchant    ``cancelled`` (units, reason, suggestion)
 cancellation refused       merchant    ``cancellation_rejected`` (reason)
+switched to a backup       merchant    ``supplier_switched`` (from, to, lines, reason;
+                                       the fulfillment service decides and sends it)
 data request overdue       merchant    ``data_request_overdue`` (SLA breach)
 processing SLA breached    merchant    ``processing_delayed`` (cause, late by)
 shipping SLA breached      merchant    ``shipping_delayed`` (cause, late by, parcel)

@@ -197,6 +197,7 @@ class NotificationKind(enum.StrEnum):
     RESTOCKED = "restocked"
     CANCELLED = "cancelled"
     CANCELLATION_REJECTED = "cancellation_rejected"
+    SUPPLIER_SWITCHED = "supplier_switched"
     PROCESSING_DELAYED = "processing_delayed"
     SHIPPING_DELAYED = "shipping_delayed"
     DATA_REQUEST_OVERDUE = "data_request_overdue"

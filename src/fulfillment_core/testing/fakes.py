@@ -850,7 +850,7 @@ class FakeCarrier(_ScriptedFake):
         ]
         late = 0
         if customs_hold:
-            held = start.add(days=due - 2, hours=3)
+            held = start.add(days=due - 2, hours=15)  # after the arrival scan
             events += [
                 TrackingEvent(
                     TrackingStatus.ON_HOLD,

@@ -19,10 +19,17 @@ memory_repository   an empty :class:`~fulfillment_core.testing.InMemoryRepositor
 fc_supplier         :func:`~fulfillment_core.testing.make_supplier` (Shenzhen Gadget Works)
 fc_catalog          :func:`~fulfillment_core.testing.make_catalog` (the phone case, a tee)
 fc_policy           :func:`~fulfillment_core.testing.make_policy` (the default policy)
+fc_service          a :class:`~fulfillment_core.FulfillmentService` wired to all of the
+                    above: ``memory_repository``, ``fake_storefront``, ``fake_supplier``
+                    (the gateway of ``fc_supplier``), ``fake_carrier``, ``fake_notifier``,
+                    ``fc_clock``, ``fc_policy`` and ``fc_catalog``
+fc_async_service    an :class:`~fulfillment_core.AsyncFulfillmentService` wired to the
+                    same fakes through their ``Async...`` twins (the data is shared)
 ==================  ==================================================================
 
 The fakes that need time share ``fc_clock``: move it, and the supplier's purchases and the
-carrier's labels move with it. Override any fixture in your own ``conftest.py`` by its name.
+carrier's labels move with it. Override any fixture in your own ``conftest.py`` by its name:
+override ``fc_policy`` or ``fc_catalog``, and ``fc_service`` uses yours.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import pytest
 
 from fulfillment_core.catalog import SupplierCatalog
 from fulfillment_core.policy import ShipmentPolicy
+from fulfillment_core.service import AsyncFulfillmentService, FulfillmentService
 from fulfillment_core.supplier import Supplier
 from fulfillment_core.testing.factories import (
     PLACED_AT,
@@ -41,6 +49,12 @@ from fulfillment_core.testing.factories import (
 )
 from fulfillment_core.testing.fakes import (
     DEFAULT_SERVICE_OFFERS,
+    AsyncFakeCarrier,
+    AsyncFakeClock,
+    AsyncFakeNotifier,
+    AsyncFakeStorefront,
+    AsyncFakeSupplier,
+    AsyncInMemoryRepository,
     FakeCarrier,
     FakeClock,
     FakeNotifier,
@@ -57,9 +71,11 @@ __all__ = [
     "fake_notifier",
     "fake_storefront",
     "fake_supplier",
+    "fc_async_service",
     "fc_catalog",
     "fc_clock",
     "fc_policy",
+    "fc_service",
     "fc_supplier",
     "memory_repository",
 ]
@@ -130,3 +146,57 @@ def fc_catalog() -> SupplierCatalog:
 def fc_policy() -> ShipmentPolicy:
     """make_policy(): the library's default shipment policy."""
     return make_policy()
+
+
+@pytest.fixture
+def fc_service(
+    *,
+    memory_repository: InMemoryRepository,
+    fake_storefront: FakeStorefront,
+    fake_supplier: FakeSupplier,
+    fake_carrier: FakeCarrier,
+    fake_notifier: FakeNotifier,
+    fc_clock: FakeClock,
+    fc_policy: ShipmentPolicy,
+    fc_catalog: SupplierCatalog,
+    fc_supplier: Supplier,
+) -> FulfillmentService:
+    """A FulfillmentService on the fakes: handle messages, then assert on the fakes' data."""
+    return FulfillmentService(
+        repository=memory_repository,
+        storefront=fake_storefront,
+        gateways={fc_supplier.id: fake_supplier},
+        carrier=fake_carrier,
+        notifier=fake_notifier,
+        clock=fc_clock,
+        policy=fc_policy,
+        catalog=fc_catalog,
+        suppliers=[fc_supplier],
+    )
+
+
+@pytest.fixture
+def fc_async_service(
+    *,
+    memory_repository: InMemoryRepository,
+    fake_storefront: FakeStorefront,
+    fake_supplier: FakeSupplier,
+    fake_carrier: FakeCarrier,
+    fake_notifier: FakeNotifier,
+    fc_clock: FakeClock,
+    fc_policy: ShipmentPolicy,
+    fc_catalog: SupplierCatalog,
+    fc_supplier: Supplier,
+) -> AsyncFulfillmentService:
+    """An AsyncFulfillmentService on the async twins of the same fakes (``await`` it)."""
+    return AsyncFulfillmentService(
+        repository=AsyncInMemoryRepository(memory_repository),
+        storefront=AsyncFakeStorefront(fake_storefront),
+        gateways={fc_supplier.id: AsyncFakeSupplier(fake_supplier)},
+        carrier=AsyncFakeCarrier(fake_carrier),
+        notifier=AsyncFakeNotifier(fake_notifier),
+        clock=AsyncFakeClock(fc_clock),
+        policy=fc_policy,
+        catalog=fc_catalog,
+        suppliers=[fc_supplier],
+    )

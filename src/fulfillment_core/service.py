@@ -622,7 +622,7 @@ class _Flows:
         failure: AdapterError | FulfillmentError | None,
         result: Callable[[_Session], str | None] | None,
     ) -> _Session:
-        key = f"fx:{effect.id}"
+        key = f"fx:{effect.id}:{fo.attempts(effect.id) + 1}"  # attempt n of the effect
         if failure is None and result is not None:
             session = _Session(self._setup, fo.copy(), key, now)
             try:

@@ -87,18 +87,18 @@ class World:
         self.service = self.sync_service()
 
     def sync_service(self, **options: Any) -> FulfillmentService:
-        return FulfillmentService(
-            repository=self.repository,
-            storefront=self.storefront,
-            gateways={PRIMARY: self.supplier, BACKUP: self.backup_supplier},
-            carrier=self.carrier,
-            notifier=self.notifier,
-            clock=self.clock,
-            policy=self.policy,
-            catalog=self.catalog,
-            suppliers=[self.primary, self.backup],
-            **{**self.options, **options},
-        )
+        arguments: dict[str, Any] = {
+            "repository": self.repository,
+            "storefront": self.storefront,
+            "gateways": {PRIMARY: self.supplier, BACKUP: self.backup_supplier},
+            "carrier": self.carrier,
+            "notifier": self.notifier,
+            "clock": self.clock,
+            "policy": self.policy,
+            "catalog": self.catalog,
+            "suppliers": [self.primary, self.backup],
+        }
+        return FulfillmentService(**{**arguments, **self.options, **options})
 
     def async_service(self) -> AsyncFulfillmentService:
         return AsyncFulfillmentService(

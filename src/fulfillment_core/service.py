@@ -327,16 +327,17 @@ class _Session:
     def fail(self, effect: Effect, error: AdapterError | FulfillmentError) -> None:
         """Record a failed attempt; a permanent failure holds the work or tells the merchant."""
         retryable = isinstance(error, AdapterError) and error.retryable
-        self.apply(EffectFailed, effect_id=effect.id, error=str(error), retryable=retryable)
+        said = " ".join(str(error).split())[:2000]  # errors may span lines; events hold one
+        self.apply(EffectFailed, effect_id=effect.id, error=said, retryable=retryable)
         if retryable:
-            self.notes.append(f"{self.fo.id}: {effect.id} will be retried: {error}")
+            self.notes.append(f"{self.fo.id}: {effect.id} will be retried: {said}")
             return
-        self.notes.append(f"{self.fo.id}: {effect.id} failed for good: {error}")
+        self.notes.append(f"{self.fo.id}: {effect.id} failed for good: {said}")
         if effect.kind is EffectKind.NOTIFY:
             return  # telling someone that telling failed would fail the same way
         fo = self.fo
         message = (
-            f"{effect.kind.value} failed and will not be retried by itself: {error};"
+            f"{effect.kind.value} failed and will not be retried by itself: {said};"
             " fix the cause, then send RetryFailedEffects"
         )[:2000]
         path = f"{_OUTBOX_PATH}{effect.id}"
@@ -932,8 +933,10 @@ class _Flows:
         now = yield from self._now()
         order = message.order
         existing = yield from _ask("repository", "for_order", order.id)
-        if existing:
-            return (yield from self._replayed(message.key, [fo.id for fo in existing]))
+        if existing:  # placed before (under this key, or another: the same order is one order)
+            first = existing[0].history[0].key or message.key
+            replay = yield from self._replayed(first, [fo.id for fo in existing])
+            return attrs.evolve(replay, key=message.key)
         yield from _ask("repository", "put_order", order)
         setup = self._setup
         plan = route_order(order, setup.catalog, setup.suppliers)
@@ -1019,10 +1022,10 @@ class _Flows:
                 )
                 wanted = list(check.holds) + (list(plan.holds) if index == 0 else [])
                 wanted_at = {(h.reason, h.path) for h in wanted}
+                _place_holds(session, wanted)  # first: a hold swapped for another never resumes
                 for hold in work.holds:
                     if _is_data_hold(hold) and (hold.reason, hold.path) not in wanted_at:
                         session.apply(HoldReleased, reason=hold.reason, path=hold.path)
-                _place_holds(session, wanted)
 
             session = yield from self._change(fo.id, message.key, now, decide)
             if session is not None:

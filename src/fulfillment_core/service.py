@@ -260,7 +260,7 @@ class _Session:
         """Schedule what the applied events call for, then the effects, in one event."""
         fo, setup = self.fo, self.setup
         for event in list(self.applied):
-            if any(event is quiet for quiet in self.silent):
+            if isinstance(event, _BOOKKEEPING) or any(event is quiet for quiet in self.silent):
                 continue
             for notification in notifications_for(fo, event, setup.policy):
                 self.notify(notification)
@@ -359,6 +359,9 @@ class _Session:
                     )
                 )
 
+
+#: Events about the outbox itself: they tell nobody anything.
+_BOOKKEEPING = (EffectsScheduled, EffectCompleted, EffectFailed)
 
 _SOURCING_STATUSES = frozenset(
     {WorkStatus.ACCEPTED, WorkStatus.SOURCING, WorkStatus.PARTIALLY_SHIPPED}

@@ -73,6 +73,7 @@ from .policy import (
 from .rollup import LineRollup, OrderRollup, OrderStatus, rollup
 from .routing import RoutedWork, RoutingPlan, route_order
 from .serialization import from_dict, to_dict
+from .service import AsyncFulfillmentService, FulfillmentService
 from .shipment import LineQuantity, Shipment
 from .shipping import CarrierQuote, ServiceChoice, choose_service
 from .sla import Breach, DelayCause, DelayKind, sla_breaches
@@ -100,6 +101,7 @@ __all__ = [
     "Actor",
     "Address",
     "Allocation",
+    "AsyncFulfillmentService",
     "AtFactory",
     "Audience",
     "BackupOffer",
@@ -130,6 +132,7 @@ __all__ = [
     "FulfillmentLine",
     "FulfillmentOrder",
     "FulfillmentOrderOpened",
+    "FulfillmentService",
     "GoodsBackordered",
     "GoodsPacked",
     "GoodsRestocked",

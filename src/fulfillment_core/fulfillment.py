@@ -670,8 +670,8 @@ class FulfillmentOrder:
         """An independent copy (what a repository hands each worker). Cheap: every field is an
         immutable value, so only the idempotency index is copied."""
         twin = object.__new__(FulfillmentOrder)
-        for field in attrs.fields(FulfillmentOrder):
-            object.__setattr__(twin, field.name, getattr(self, field.name))
+        for name in _FIELD_NAMES:
+            object.__setattr__(twin, name, getattr(self, name))
         object.__setattr__(twin, "_keys", dict(self._keys) if self._keys else None)
         return twin
 
@@ -993,6 +993,11 @@ class FulfillmentOrder:
                 )
             by_id[item.line_id] = line._moved(source, dest, item.quantity, **changes)
         return tuple(by_id[line.line_id] for line in self.lines)
+
+
+_FIELD_NAMES = tuple(
+    field.name for field in attrs.fields(FulfillmentOrder) if field.name != "_keys"
+)
 
 
 def _submitted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:

@@ -220,9 +220,7 @@ class _Session:
         #: Applied events that tell nobody by the usual rules (the service says it otherwise).
         self.silent: list[FulfillmentEvent] = []
         self._holds_before = fo.holds
-        self._effect_count = sum(
-            len(event.effects) for event in fo.history if isinstance(event, EffectsScheduled)
-        )
+        self._effect_count = -1  # counted from the history when the first effect is named
 
     # ------------------------------------------------------------------ applying
 
@@ -233,16 +231,24 @@ class _Session:
             self.applied.append(event)
         return applied
 
-    def schedule(self, kind: EffectKind, *, id: str | None = None, **payload: Any) -> Effect:
+    def _next_effect_number(self) -> int:
+        if self._effect_count < 0:
+            self._effect_count = sum(
+                len(event.effects)
+                for event in self.fo.history
+                if isinstance(event, EffectsScheduled)
+            ) + len(self.effects)
         self._effect_count += 1
-        effect_id = id or f"e{self._effect_count}-{kind.value}"
+        return self._effect_count
+
+    def schedule(self, kind: EffectKind, *, id: str | None = None, **payload: Any) -> Effect:
+        effect_id = id or f"e{self._next_effect_number()}-{kind.value}"
         effect = Effect(effect_id, kind, **payload)
         self.effects.append(effect)
         return effect
 
     def notify(self, notification: Notification, *, id: str | None = None) -> None:
-        self._effect_count += 1
-        effect_id = id or f"e{self._effect_count}-notify"
+        effect_id = id or f"e{self._next_effect_number()}-notify"
         keyed = attrs.evolve(notification, key=f"{self.fo.id}/{effect_id}")
         self.effects.append(Effect(effect_id, EffectKind.NOTIFY, notification=keyed))
 
@@ -568,16 +574,28 @@ class _Flows:
 
     # ------------------------------------------------------------------ carrying out effects
 
-    def _drain(self, fo_ids: Iterable[str], now: pendulum.DateTime) -> Flow[list[str]]:
-        """Carry out the pending effects of each work (and of work they create), each once."""
-        queue = list(dict.fromkeys(fo_ids))
+    def _drain(
+        self, works: Iterable[FulfillmentOrder | str], now: pendulum.DateTime
+    ) -> Flow[list[str]]:
+        """Carry out the pending effects of each work (and of work they create), each once.
+
+        Work is given as its id, or as the aggregate this flow just saved (not loaded again).
+        """
+        queue: list[FulfillmentOrder | str] = []
+        seen: set[str] = set()
+        for work in works:
+            work_id = work if isinstance(work, str) else work.id
+            if work_id not in seen:
+                seen.add(work_id)
+                queue.append(work)
         notes: list[str] = []
-        seen = set(queue)
         index = 0
         while index < len(queue):
-            fo_id = queue[index]
+            given = queue[index]
             index += 1
-            fo = yield from _get(fo_id)
+            fo = (yield from _get(given)) if isinstance(given, str) else given
+            if not fo.outbox:
+                continue
             tried: set[str] = set()
             for _ in range(self._setup.max_effect_steps):
                 effect = next((e for e in fo.outbox if e.id not in tried), None)
@@ -995,7 +1013,7 @@ class _Flows:
                 pass  # opened by another worker handling the same order: it owns the work
             else:
                 sessions.append(session)
-        notes = yield from self._drain([s.fo.id for s in sessions], now)
+        notes = yield from self._drain([s.fo for s in sessions], now)
         return self._outcome(message.key, sessions, notes)
 
     def _order_data_updated(self, message: OrderDataUpdated) -> Flow[Outcome]:
@@ -1033,7 +1051,7 @@ class _Flows:
             session = yield from self._change(fo.id, message.key, now, decide)
             if session is not None:
                 sessions.append(session)
-        notes = yield from self._drain([s.fo.id for s in sessions], now)
+        notes = yield from self._drain([s.fo for s in sessions], now)
         return self._outcome(message.key, sessions, notes)
 
     def _stock_reported(self, message: StockReported) -> Flow[Outcome]:
@@ -1100,7 +1118,7 @@ class _Flows:
                 sessions.append(session)
         if not sessions and replayed:
             return (yield from self._replayed(message.key, replayed))
-        notes = yield from self._drain([s.fo.id for s in sessions], now)
+        notes = yield from self._drain([s.fo for s in sessions], now)
         return self._outcome(message.key, sessions, notes)
 
     def _work_message(
@@ -1117,7 +1135,7 @@ class _Flows:
         session = yield from self._change(fo_id, message.key, now, decide)
         if session is None:
             return (yield from self._replayed(message.key, [fo_id]))
-        notes = yield from self._drain([fo_id], now)
+        notes = yield from self._drain([session.fo], now)
         return self._outcome(message.key, [session], notes)
 
     def _purchase_arrived(self, message: PurchaseArrived) -> Flow[Outcome]:
@@ -1266,7 +1284,7 @@ class _Flows:
             session = yield from self._change(fo.id, message.key, now, decide)
             if session is not None:
                 sessions.append(session)
-        notes = yield from self._drain([s.fo.id for s in sessions], now)
+        notes = yield from self._drain([s.fo for s in sessions], now)
         return self._outcome(message.key, sessions, notes)
 
     def _tick(self, message: Tick) -> Flow[Outcome]:
@@ -1274,7 +1292,7 @@ class _Flows:
         setup = self._setup
         ids = yield from _ask("repository", "active_ids")
         sessions = []
-        to_drain = []
+        to_drain: list[FulfillmentOrder] = []
         for fo_id in ids:
 
             def decide(session: _Session) -> None:
@@ -1312,7 +1330,7 @@ class _Flows:
             if session.applied:
                 sessions.append(session)
             if session.fo.outbox:
-                to_drain.append(fo_id)
+                to_drain.append(session.fo)
         notes = yield from self._drain(to_drain, now)
         return self._outcome(message.key, sessions, notes)
 

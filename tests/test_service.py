@@ -42,6 +42,7 @@ from fulfillment_core.testing import (
     make_order,
     make_policy,
 )
+
 from service_world import BACKUP, PRIMARY, World
 
 FO_ID = f"5912338890017:{PRIMARY}"

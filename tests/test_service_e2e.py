@@ -26,6 +26,7 @@ from fulfillment_core.messages import (
     TrackingReported,
 )
 from fulfillment_core.testing import make_address, make_line, make_order, make_policy
+
 from service_world import BACKUP, PRIMARY, THREE_LINES, World
 
 Handle = Callable[[Message], Outcome]

@@ -254,7 +254,9 @@ def test_a_storefront_that_pushes_a_shipment_twice_fails_its_contract(
             def report_holds(self, order_id, fulfillment_order_id, holds):
                 pass
 
-            def report_cancellation(self, order_id, fulfillment_order_id, quantities, reason):
+            def report_cancellation(
+                self, order_id, fulfillment_order_id, quantities, reason, *, key
+            ):
                 pass
 
         class TestDuplicating(StorefrontContract):

@@ -217,7 +217,9 @@ def _scripted_cases() -> list[Scripted]:
         (
             FakeStorefront(),
             "report_cancellation",
-            lambda f: f.report_cancellation("o-1", "fo-1", [LineQuantity("line-1", 1)], "oos"),
+            lambda f: f.report_cancellation(
+                "o-1", "fo-1", [LineQuantity("line-1", 1)], "oos", key="k-1"
+            ),
             lambda f: f.cancellations,
         ),
         (
@@ -241,7 +243,7 @@ def _scripted_cases() -> list[Scripted]:
         (
             FakeSupplier(clock),
             "request_cancellation",
-            lambda f: f.request_cancellation("fo-1", [LineQuantity("line-1", 1)]),
+            lambda f: f.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1"),
             lambda f: f.cancellation_requests,
         ),
         (carrier, "quote", lambda f: f.quote(parcel), lambda f: f.quote_requests),
@@ -365,9 +367,14 @@ def test_reported_holds_replace_the_last_report_and_none_means_released() -> Non
 
 def test_the_storefront_records_each_cancellation_report() -> None:
     storefront = FakeStorefront()
-    storefront.report_cancellation(
-        "5912338890017", "fo-1", [LineQuantity("line-1", 2)], "discontinued by the supplier"
-    )
+    for _ in range(2):  # the second is a retry under the same key
+        storefront.report_cancellation(
+            "5912338890017",
+            "fo-1",
+            [LineQuantity("line-1", 2)],
+            "discontinued by the supplier",
+            key="fo-1/e3-report_cancellation",
+        )
     assert storefront.cancellations == [
         ("5912338890017", "fo-1", (LineQuantity("line-1", 2),), "discontinued by the supplier")
     ]
@@ -385,7 +392,11 @@ def test_the_async_storefront_shares_the_fakes_data() -> None:
         pushed = await storefront.push_fulfillment(make_storefront_fulfillment())
         await storefront.report_holds("5912338890017", "fo-1", [address_hold()])
         await storefront.report_cancellation(
-            "5912338890017", "fo-1", [LineQuantity("line-1", 1)], "customer changed their mind"
+            "5912338890017",
+            "fo-1",
+            [LineQuantity("line-1", 1)],
+            "customer changed their mind",
+            key="k-1",
         )
         return pushed
 
@@ -500,17 +511,18 @@ def test_a_purchase_of_no_units_is_refused() -> None:
 
 def test_the_supplier_cancels_work_that_has_not_shipped() -> None:
     supplier = FakeSupplier(FakeClock(START))
-    answer = supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)])
-    assert answer == ports.CancellationAnswer(True)
+    answer = supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1")
+    again = supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1")
+    assert answer == again == ports.CancellationAnswer(True)
     assert supplier.cancellation_requests == [("fo-1", (LineQuantity("line-1", 1),))]
 
 
 def test_the_supplier_refuses_to_cancel_work_that_already_shipped() -> None:
     supplier = FakeSupplier(FakeClock(START))
     supplier.mark_shipped("fo-1")
-    answer = supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)])
+    answer = supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1")
     assert answer == ports.CancellationAnswer(False, "already shipped")
-    assert supplier.request_cancellation("fo-2", [LineQuantity("line-1", 1)]).accepted
+    assert supplier.request_cancellation("fo-2", [LineQuantity("line-1", 1)], key="k-2").accepted
 
 
 def test_the_async_supplier_shares_the_fakes_data() -> None:
@@ -521,7 +533,7 @@ def test_the_async_supplier_shares_the_fakes_data() -> None:
         assert (await supplier.submit_request(make_fulfillment_request())).accepted
         assert (await supplier.stock(["SZ-X"]))["SZ-X"] == Discontinued("SZ-X", as_of=START)
         await supplier.purchase("fo-1", "SZ-PC-1501-B", 1, reference="r-1")
-        await supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)])
+        await supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1")
 
     run(scenario())
     assert supplier.fake.calls == ["submit_request", "stock", "purchase", "request_cancellation"]

@@ -386,7 +386,7 @@ def test_a_permanent_failure_holds_the_work_with_the_reason_and_retrying_resumes
     assert hold.path.endswith("submit_request")
     assert "account suspended" in hold.message
     assert world.storefront.holds[FO_ID] == (hold,)
-    assert kinds(world) == [NotificationKind.DATA_REQUESTED]
+    assert kinds(world) == [NotificationKind.ACTION_REQUIRED]  # no data is missing
     assert any("failed for good" in note for note in outcome.notes)
     ((failed, failure),) = work.failed_effects
     assert failure.retryable is False
@@ -579,7 +579,7 @@ def test_an_unknown_purchase_is_refused_and_a_second_arrival_is_a_note() -> None
     again = world.handle(PurchaseArrived(key="p-2", fulfillment_order_id=FO_ID,
                                          purchase_id=confirmation.purchase_id))  # fmt: skip
     assert again.events == ()
-    assert "arrived before" in again.notes[0]
+    assert "nothing waits for it" in again.notes[0]
 
 
 def test_a_purchase_pending_when_the_work_is_cancelled_is_not_made() -> None:
@@ -605,7 +605,7 @@ def test_a_purchase_arriving_for_cancelled_units_changes_nothing() -> None:
     arrived = world.handle(PurchaseArrived(key="p-1", fulfillment_order_id=FO_ID,
                                            purchase_id=confirmation.purchase_id))  # fmt: skip
     assert arrived.events == ()
-    assert "were cancelled" in arrived.notes[0]
+    assert "nothing waits for it" in arrived.notes[0]
 
 
 # --------------------------------------------------------------------------- others' labels

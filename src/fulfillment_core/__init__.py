@@ -21,6 +21,7 @@ from .exceptions import (
     ValidationError,
 )
 from .fulfillment import (
+    BackorderUpdated,
     CancellationAccepted,
     CancellationRejected,
     CancellationRequested,
@@ -37,6 +38,7 @@ from .fulfillment import (
     GoodsSourced,
     HoldPlaced,
     HoldReleased,
+    MessageNoted,
     RequestSubmitted,
     ShipmentDispatched,
     TrackingUpdated,
@@ -104,6 +106,7 @@ __all__ = [
     "AsyncFulfillmentService",
     "AtFactory",
     "Audience",
+    "BackorderUpdated",
     "BackupOffer",
     "Breach",
     "BusinessCalendar",
@@ -149,6 +152,7 @@ __all__ = [
     "LineItem",
     "LineQuantity",
     "LineRollup",
+    "MessageNoted",
     "Money",
     "NoQualifyingServiceError",
     "Notification",

@@ -66,6 +66,7 @@ from .shipment import LineQuantity, Shipment, _to_line_quantities, check_line_qu
 from .tracking import TrackingEvent
 
 __all__ = [
+    "BackorderUpdated",
     "CancellationAccepted",
     "CancellationRejected",
     "CancellationRequested",
@@ -82,6 +83,7 @@ __all__ = [
     "GoodsSourced",
     "HoldPlaced",
     "HoldReleased",
+    "MessageNoted",
     "RequestSubmitted",
     "ShipmentDispatched",
     "TrackingUpdated",
@@ -332,6 +334,21 @@ class GoodsRestocked(_Movement):
 
 
 @attrs.frozen
+class BackorderUpdated(_Movement):
+    """Backordered units are now expected at ``restock_eta``: the restock moved, or they were
+    bought at the factory as ``purchase_id``. No goods move."""
+
+    trigger: ClassVar[str] = "update_backorder"
+    restock_eta: pendulum.DateTime | None = attrs.field(converter=to_datetime, kw_only=True)
+    purchase_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        super()._check_own(check)
+        check.datetime("restock_eta", self.restock_eta, required=False)
+        check.text("purchase_id", self.purchase_id, required=False, max_length=255)
+
+
+@attrs.frozen
 class GoodsPacked(FulfillmentEvent):
     """What was in progress is packed."""
 
@@ -451,6 +468,18 @@ class EffectFailed(FulfillmentEvent):
         check.boolean("retryable", self.retryable)
 
 
+@attrs.frozen
+class MessageNoted(FulfillmentEvent):
+    """A message about the work was handled and changed nothing (``note`` says why): its key
+    is recorded, so the message is not handled again."""
+
+    trigger: ClassVar[str] = "note"
+    note: str = attrs.field(converter=to_line, kw_only=True)
+
+    def _check_own(self, check: Checker) -> None:
+        check.text("note", self.note, max_length=2000)
+
+
 #: Every concrete event class by its ``type`` tag in the dict form.
 EVENT_TYPES: dict[str, type[FulfillmentEvent]] = {
     cls.__name__: cls
@@ -474,6 +503,8 @@ EVENT_TYPES: dict[str, type[FulfillmentEvent]] = {
         EffectsScheduled,
         EffectCompleted,
         EffectFailed,
+        BackorderUpdated,
+        MessageNoted,
     )
 }
 
@@ -498,6 +529,8 @@ METHOD_OF_TRIGGER = {
     "accept_cancellation": "accept_cancellation",
     "reject_cancellation": "reject_cancellation",
     "schedule": "schedule_effects",
+    "update_backorder": "update_backorder",
+    "note": "note_message",
     "complete": "complete_effect",
     "fail": "fail_effect",
 }
@@ -737,6 +770,18 @@ class FulfillmentOrder:
         """The applied event with idempotency ``key``, if any."""
         return self._keys.get(key) if self._keys else None
 
+    def can(self, trigger: str) -> bool:
+        """Whether the lifecycle tables allow ``trigger`` (``"restock"``, ``"pack"``...) now.
+
+        Guards are not run, so the move may still be refused with a reason (``pack`` with
+        nothing in progress); a trigger the tables do not hold is never allowed.
+        """
+        if not WORK_LIFECYCLE.has_edge(self.status, trigger):
+            return False
+        return trigger not in REQUEST_LIFECYCLE.trigger_set or REQUEST_LIFECYCLE.has_edge(
+            self.request_status, trigger
+        )
+
     def line(self, line_id: str) -> FulfillmentLine:
         for line in self.lines:
             if line.line_id == line_id:
@@ -886,6 +931,32 @@ class FulfillmentOrder:
         return self.apply(
             EffectFailed(at=at, key=key, effect_id=effect_id, error=error, retryable=retryable)
         )
+
+    def update_backorder(
+        self,
+        quantities: Mapping[str, int],
+        *,
+        restock_eta: pendulum.DateTime | None,
+        at: pendulum.DateTime,
+        key: str | None = None,
+        purchase_id: str | None = None,
+    ) -> FulfillmentEvent:
+        """Backordered units are now expected at ``restock_eta`` (bought as ``purchase_id``)."""
+        return self.apply(
+            BackorderUpdated(
+                at=at,
+                key=key,
+                quantities=quantities,
+                restock_eta=restock_eta,
+                purchase_id=purchase_id,
+            )
+        )
+
+    def note_message(
+        self, note: str, *, at: pendulum.DateTime, key: str | None = None
+    ) -> FulfillmentEvent:
+        """Record that a message (``key``) was handled and changed nothing."""
+        return self.apply(MessageNoted(at=at, key=key, note=note))
 
     # ------------------------------------------------------------------ applying
 
@@ -1104,6 +1175,28 @@ def _failed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     return {"outbox": (*fo.outbox[:index], *fo.outbox[index + 1 :])}
 
 
+def _backorder_updated(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    assert isinstance(event, BackorderUpdated)
+    if fo.is_terminal:
+        raise fo._refuse("update_backorder", f"it is {fo.status.value}")
+    by_id = {line.line_id: line for line in fo.lines}
+    for item in event.quantities:
+        line = by_id.get(item.line_id)
+        if line is None:
+            raise fo._refuse("update_backorder", f"it has no line {item.line_id!r}")
+        if item.quantity > line.backordered:
+            raise fo._refuse(
+                "update_backorder",
+                f"line {item.line_id!r} has {line.backordered} backordered, not {item.quantity}",
+            )
+        by_id[item.line_id] = attrs.evolve(line, restock_eta=event.restock_eta)
+    return {"lines": tuple(by_id[line.line_id] for line in fo.lines)}
+
+
+def _noted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
+    return {}
+
+
 def _packed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     fo._require("pack")
     return {"status": fo._work("pack", fo._context())}
@@ -1248,4 +1341,6 @@ _DECIDERS: dict[type[FulfillmentEvent], Any] = {
     EffectsScheduled: _scheduled,
     EffectCompleted: _completed,
     EffectFailed: _failed,
+    BackorderUpdated: _backorder_updated,
+    MessageNoted: _noted,
 }

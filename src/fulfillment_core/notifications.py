@@ -12,6 +12,7 @@ hold for data placed       merchant    ``data_requested`` (reason, path, message
 hold for a decision        merchant    ``action_required`` (payment, fraud review, stock)
 last hold released         merchant    ``hold_released``
 units backordered          merchant    ``backordered`` (lines, restock ETA)
+restock date moved         merchant    ``backordered`` (lines, the new restock ETA)
 units restocked            merchant    ``restocked`` (lines)
 factory purchase waiting   nobody      (the usual way of sourcing: nothing to tell)
 work cancelled/rejected    merchant    ``cancelled`` (units, reason, suggestion)
@@ -44,6 +45,7 @@ from ._notice import Notification
 from ._validation import Checker, to_datetime
 from .exceptions import Problem, ValidationError
 from .fulfillment import (
+    BackorderUpdated,
     CancellationAccepted,
     CancellationRejected,
     CancellationRequested,
@@ -127,9 +129,12 @@ def notifications_for(
         )
     elif isinstance(event, HoldReleased) and moment.after().status is not WorkStatus.ON_HOLD:
         made += _make(NotificationKind.HOLD_RELEASED, after, at, preferences)
-    elif isinstance(event, (GoodsBackordered, GoodsRestocked)) and event.purchase_id:
+    elif (
+        isinstance(event, (GoodsBackordered, GoodsRestocked, BackorderUpdated))
+        and event.purchase_id
+    ):
         pass  # bought at the factory: the usual way of sourcing, nothing to tell
-    elif isinstance(event, GoodsBackordered):
+    elif isinstance(event, (GoodsBackordered, BackorderUpdated)):
         eta = event.restock_eta.isoformat() if event.restock_eta else "unknown"
         made += _make(
             NotificationKind.BACKORDERED,

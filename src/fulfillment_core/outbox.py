@@ -7,8 +7,10 @@ the ports, and it marks each one done (or failed) with another event. A crash or
 failure between the save and the call therefore loses nothing: the effect is still pending in
 :attr:`FulfillmentOrder.outbox <fulfillment_core.FulfillmentOrder.outbox>`, and the next tick
 retries it. Effects are at-least-once, so every port call an effect makes is idempotent: by
-fulfillment order id (a request), by shipment id (a label, a storefront fulfillment) or by the
-effect's own key (a purchase, a notification).
+fulfillment order id (a request), by shipment id (a label, a storefront fulfillment) or by a
+key derived from the effect (a purchase's ``reference``, a notification's ``key``, the ``key``
+of a cancellation report or request). Effects that call the supplier or the carrier wait while
+the work is held, or while a cancellation awaits the supplier's answer.
 
 ===================  ====================================================  =================
 kind                 what the service does                                 payload
@@ -19,13 +21,18 @@ source               asks the supplier's stock for the ``quantities``      quant
                      still open and applies the sourcing decision
 check_restock        asks again about backordered ``quantities`` whose     quantities
                      restock date has passed
-purchase             buys one line's units at the factory                  quantities (one)
+purchase             buys one line's units at the factory (open units, or  quantities (one)
+                     backordered ones when ``reason`` is "backordered")
+receive              records goods that arrived while the work was held    purchase_id
 ship                 plans parcels for what is in progress, buys the best  --
                      label for each, packs and ships them
+void_label           voids a label bought for a parcel that did not go     tracking_number
 push_fulfillment     pushes one parcel's tracking to the storefront        shipment_id
 report_holds         shows these holds on the storefront (none: released)  holds
 report_cancellation  tells the storefront these units will not ship        quantities, reason
 request_cancellation asks the supplier to cancel these units               quantities
+withdraw             tells the supplier the service took these units away  quantities, reason
+                     (switched or cancelled for stock); the answer is noted
 notify               sends a notification                                  notification
 ===================  ====================================================  =================
 """
@@ -42,7 +49,7 @@ from ._validation import Checker, to_enum, to_line, to_text, to_tuple
 from .holds import Hold
 from .shipment import LineQuantity, _to_line_quantities, check_line_quantities
 
-__all__ = ["Effect", "EffectKind"]
+__all__ = ["SUPPLIER_OR_CARRIER_KINDS", "Effect", "EffectKind"]
 
 
 class EffectKind(enum.StrEnum):
@@ -50,11 +57,14 @@ class EffectKind(enum.StrEnum):
     SOURCE = "source"
     CHECK_RESTOCK = "check_restock"
     PURCHASE = "purchase"
+    RECEIVE = "receive"
     SHIP = "ship"
+    VOID_LABEL = "void_label"
     PUSH_FULFILLMENT = "push_fulfillment"
     REPORT_HOLDS = "report_holds"
     REPORT_CANCELLATION = "report_cancellation"
     REQUEST_CANCELLATION = "request_cancellation"
+    WITHDRAW = "withdraw"
     NOTIFY = "notify"
 
 
@@ -63,16 +73,39 @@ _NEEDS: dict[EffectKind, frozenset[str]] = {
     EffectKind.SUBMIT_REQUEST: frozenset(),
     EffectKind.SOURCE: frozenset({"quantities"}),
     EffectKind.CHECK_RESTOCK: frozenset({"quantities"}),
-    EffectKind.PURCHASE: frozenset({"quantities"}),
+    EffectKind.PURCHASE: frozenset({"quantities", "reason"}),
+    EffectKind.RECEIVE: frozenset({"purchase_id"}),
     EffectKind.SHIP: frozenset(),
+    EffectKind.VOID_LABEL: frozenset({"tracking_number"}),
     EffectKind.PUSH_FULFILLMENT: frozenset({"shipment_id"}),
     EffectKind.REPORT_HOLDS: frozenset({"holds"}),
     EffectKind.REPORT_CANCELLATION: frozenset({"quantities", "reason"}),
     EffectKind.REQUEST_CANCELLATION: frozenset({"quantities"}),
+    EffectKind.WITHDRAW: frozenset({"quantities", "reason"}),
     EffectKind.NOTIFY: frozenset({"notification"}),
 }
 
-_PAYLOAD = ("quantities", "holds", "shipment_id", "reason", "notification")
+_PAYLOAD = (
+    "quantities",
+    "holds",
+    "shipment_id",
+    "reason",
+    "purchase_id",
+    "tracking_number",
+    "notification",
+)
+
+#: Effects that ask the supplier or the carrier to act: they wait while the work is held.
+SUPPLIER_OR_CARRIER_KINDS = frozenset(
+    {
+        EffectKind.SUBMIT_REQUEST,
+        EffectKind.SOURCE,
+        EffectKind.CHECK_RESTOCK,
+        EffectKind.PURCHASE,
+        EffectKind.RECEIVE,
+        EffectKind.SHIP,
+    }
+)
 
 
 def _to_kind(value: object) -> Any:
@@ -94,6 +127,8 @@ class Effect:
     holds: tuple[Hold, ...] = attrs.field(default=(), converter=to_tuple, kw_only=True)
     shipment_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     reason: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+    purchase_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+    tracking_number: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     notification: Notification | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
@@ -114,6 +149,8 @@ class Effect:
         check.sequence("holds", self.holds, Hold)
         check.text("shipment_id", self.shipment_id, required=False, max_length=255)
         check.text("reason", self.reason, required=False, max_length=2000)
+        check.text("purchase_id", self.purchase_id, required=False, max_length=255)
+        check.text("tracking_number", self.tracking_number, required=False, max_length=255)
         if self.notification is not None:
             check.instance("notification", self.notification, Notification)
         check.done("Effect")

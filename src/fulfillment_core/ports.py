@@ -239,8 +239,11 @@ class Storefront(Protocol):
         fulfillment_order_id: str,
         quantities: Sequence[LineQuantity],
         reason: str,
+        *,
+        key: str,
     ) -> None:
-        """Tell the storefront these units will not be fulfilled, and why."""
+        """Tell the storefront these units will not be fulfilled, and why. A report whose
+        ``key`` was reported before must not cancel anything again (a retry after a crash)."""
         ...
 
 
@@ -266,9 +269,10 @@ class SupplierGateway(Protocol):
         ...
 
     def request_cancellation(
-        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity]
+        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity], *, key: str
     ) -> CancellationAnswer:
-        """Ask the supplier to stop work on these units."""
+        """Ask the supplier to stop work on these units. Asking again with the same ``key``
+        must return the first answer and cancel nothing more."""
         ...
 
 
@@ -368,6 +372,8 @@ class AsyncStorefront(Protocol):
         fulfillment_order_id: str,
         quantities: Sequence[LineQuantity],
         reason: str,
+        *,
+        key: str,
     ) -> None: ...
 
 
@@ -384,7 +390,7 @@ class AsyncSupplierGateway(Protocol):
     ) -> PurchaseConfirmation: ...
 
     async def request_cancellation(
-        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity]
+        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity], *, key: str
     ) -> CancellationAnswer: ...
 
 

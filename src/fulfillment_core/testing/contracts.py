@@ -119,9 +119,9 @@ _MISSING_ZIP = _hold(HoldReason.INCORRECT_ADDRESS, "shipping_address.postal_code
 _BAD_EMAIL = _hold(HoldReason.INVALID_CONTACT_INFO, "contact.email", "it is not an email address")
 
 
-def _returned(method: Callable[..., object], *args: object) -> object:
+def _returned(method: Callable[..., object], *args: object, **kwargs: object) -> object:
     """What ``method`` returned (a port method typed ``-> None`` must indeed return nothing)."""
-    return method(*args)
+    return method(*args, **kwargs)
 
 
 def _port_mismatches(request: pytest.FixtureRequest, fixture: str, port: type) -> list[str]:
@@ -264,6 +264,7 @@ class StorefrontContract:
             storefront_fulfillment.fulfillment_order_id,
             list(storefront_fulfillment.items),
             "the customer cancelled",
+            key="fo-5912338890017-1/e4-report_cancellation",
         )
         assert returned is None, f"returned {returned!r}"
 
@@ -388,8 +389,20 @@ class SupplierGatewayContract:
         answer = supplier_gateway.request_cancellation(
             fulfillment_request.fulfillment_order_id,
             [LineQuantity(line.line_id, line.quantity) for line in fulfillment_request.lines],
+            key=f"{fulfillment_request.fulfillment_order_id}/e5-request_cancellation",
         )
         assert isinstance(answer, CancellationAnswer), f"answered {answer!r}"
+
+    def test_asking_again_under_the_same_key_returns_the_first_answer(
+        self, supplier_gateway: SupplierGateway, fulfillment_request: FulfillmentRequest
+    ) -> None:
+        supplier_gateway.submit_request(fulfillment_request)
+        units = [LineQuantity(line.line_id, line.quantity) for line in fulfillment_request.lines]
+        key = f"{fulfillment_request.fulfillment_order_id}/e5-request_cancellation"
+        fo_id = fulfillment_request.fulfillment_order_id
+        first = supplier_gateway.request_cancellation(fo_id, units, key=key)
+        again = supplier_gateway.request_cancellation(fo_id, units, key=key)
+        assert again == first, f"asked again, answered {again}; first {first}"
 
 
 # --------------------------------------------------------------------------- carrier

@@ -310,7 +310,8 @@ class FakeStorefront(_ScriptedFake):
     * ``pushes``: every fulfillment pushed, repeats included (to count pushes);
     * ``holds``: the holds shown on each fulfillment order, by its id; each report replaces
       the last (an empty tuple: released);
-    * ``cancellations``: ``(order_id, fulfillment_order_id, quantities, reason)`` per report.
+    * ``cancellations``: ``(order_id, fulfillment_order_id, quantities, reason)`` per report
+      (a report under a ``key`` reported before is not recorded again).
 
     Pushing a ``shipment_id`` again returns the first id and changes no fulfillment, as the
     port requires.
@@ -338,6 +339,7 @@ class FakeStorefront(_ScriptedFake):
         self.pushes: list[StorefrontFulfillment] = []
         self.holds: dict[str, tuple[Hold, ...]] = {}
         self.cancellations: list[tuple[str, str, tuple[LineQuantity, ...], str]] = []
+        self._reported: set[str] = set()
 
     def push_fulfillment(self, fulfillment: StorefrontFulfillment) -> str:
         self._call("push_fulfillment")
@@ -369,6 +371,8 @@ class FakeStorefront(_ScriptedFake):
         fulfillment_order_id: str,
         quantities: Sequence[LineQuantity],
         reason: str,
+        *,
+        key: str,
     ) -> None:
         self._call("report_cancellation")
         subject = "FakeStorefront.report_cancellation"
@@ -377,7 +381,11 @@ class FakeStorefront(_ScriptedFake):
         check.text("order_id", order_id)
         check.text("fulfillment_order_id", fulfillment_order_id)
         check.text("reason", reason)
+        check.text("key", key, max_length=512)
         check.done(subject)
+        if key in self._reported:
+            return
+        self._reported.add(key)
         self.cancellations.append((order_id, fulfillment_order_id, units, reason))
 
 
@@ -401,8 +409,10 @@ class AsyncFakeStorefront:
         fulfillment_order_id: str,
         quantities: Sequence[LineQuantity],
         reason: str,
+        *,
+        key: str,
     ) -> None:
-        self.fake.report_cancellation(order_id, fulfillment_order_id, quantities, reason)
+        self.fake.report_cancellation(order_id, fulfillment_order_id, quantities, reason, key=key)
 
 
 # --------------------------------------------------------------------------- supplier
@@ -427,7 +437,8 @@ class FakeSupplier(_ScriptedFake):
     ``answers`` by fulfillment order id, ``purchases`` as ``(fulfillment_order_id,
     supplier_sku, quantity, confirmation)`` with purchase ids ``PO-000001``... ready
     ``factory_lead_hours`` after now, and ``cancellation_requests`` as
-    ``(fulfillment_order_id, quantities)``. A purchase with a ``reference`` already bought
+    ``(fulfillment_order_id, quantities)`` (asking again under the same ``key`` returns the
+    first answer and records nothing). A purchase with a ``reference`` already bought
     returns the first confirmation and buys nothing more.
 
     >>> import pendulum
@@ -461,6 +472,7 @@ class FakeSupplier(_ScriptedFake):
         self.purchases: list[tuple[str, str, int, PurchaseConfirmation]] = []
         self.purchase_references: dict[str, PurchaseConfirmation] = {}
         self.cancellation_requests: list[tuple[str, tuple[LineQuantity, ...]]] = []
+        self.cancellation_answers: dict[str, CancellationAnswer] = {}
 
     # ------------------------------------------------------------------ scripting
 
@@ -551,18 +563,25 @@ class FakeSupplier(_ScriptedFake):
         return confirmation
 
     def request_cancellation(
-        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity]
+        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity], *, key: str
     ) -> CancellationAnswer:
         self._call("request_cancellation")
         subject = "FakeSupplier.request_cancellation"
         units = _quantities(subject, quantities)
         check = Checker()
         check.text("fulfillment_order_id", fulfillment_order_id)
+        check.text("key", key, max_length=512)
         check.done(subject)
+        known = self.cancellation_answers.get(key)
+        if known is not None:
+            return known
         self.cancellation_requests.append((fulfillment_order_id, units))
         if fulfillment_order_id in self.shipped:
-            return CancellationAnswer(False, "already shipped")
-        return CancellationAnswer(True)
+            answer = CancellationAnswer(False, "already shipped")
+        else:
+            answer = CancellationAnswer(True)
+        self.cancellation_answers[key] = answer
+        return answer
 
 
 class AsyncFakeSupplier:
@@ -584,9 +603,9 @@ class AsyncFakeSupplier:
         return self.fake.purchase(fulfillment_order_id, supplier_sku, quantity, reference=reference)
 
     async def request_cancellation(
-        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity]
+        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity], *, key: str
     ) -> CancellationAnswer:
-        return self.fake.request_cancellation(fulfillment_order_id, quantities)
+        return self.fake.request_cancellation(fulfillment_order_id, quantities, key=key)
 
 
 # --------------------------------------------------------------------------- carrier

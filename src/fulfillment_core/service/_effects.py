@@ -1,0 +1,556 @@
+"""Carrying out one effect: its port calls, then how to apply what came back.
+
+:func:`perform` makes an effect's port calls and returns an *apply* function: given a
+:class:`~._session.Session` on the work (as it is when the result is saved, perhaps reloaded
+after someone else saved), it applies the result and returns a note. Applying is pure and may
+run twice, so a stale save can be decided again without calling the ports again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pendulum
+
+from fulfillment_core.check import check_order
+from fulfillment_core.exceptions import AdapterError, FulfillmentError, Problem, ValidationError
+from fulfillment_core.fulfillment import (
+    BackorderUpdated,
+    CancellationAccepted,
+    CancellationRejected,
+    FulfillmentLine,
+    FulfillmentOrder,
+    GoodsBackordered,
+    GoodsPacked,
+    GoodsRestocked,
+    GoodsSourced,
+    WorkAccepted,
+    WorkRejected,
+)
+from fulfillment_core.lifecycle import RequestStatus, WorkStatus
+from fulfillment_core.order import Order
+from fulfillment_core.outbox import Effect, EffectKind
+from fulfillment_core.packing import PackItem, plan_parcels
+from fulfillment_core.policy import NotificationKind
+from fulfillment_core.ports import (
+    FulfillmentRequest,
+    Label,
+    ParcelRequest,
+    RequestLine,
+    StorefrontFulfillment,
+)
+from fulfillment_core.shipment import LineQuantity
+from fulfillment_core.shipping import choose_service
+from fulfillment_core.sourcing import BackupOffer, SourcingAction, decide_sourcing
+from fulfillment_core.stock import StockStatus
+
+from ._calls import Flow, ask, get_order
+from ._session import (
+    Session,
+    Setup,
+    cancelling,
+    dispatch,
+    last_request_reason,
+    place_holds,
+    purchase_units,
+    waiting_for_restock,
+)
+
+__all__ = ["Apply", "perform"]
+
+#: Applies an effect's result to a session on the work; returns a note (or ``None``).
+Apply = Callable[[Session], "str | None"]
+
+
+def _noted(note: str | None) -> Apply:
+    return lambda session: note
+
+
+def perform(
+    setup: Setup, fo: FulfillmentOrder, effect: Effect, now: pendulum.DateTime
+) -> Flow[Apply]:
+    """Make ``effect``'s port calls for work ``fo``; return how to apply what came back."""
+    kind = effect.kind
+    key = f"{fo.id}/{effect.id}"
+    if kind is EffectKind.NOTIFY:
+        yield from ask("notifier", "send", effect.notification)
+        return _noted(None)
+    if kind is EffectKind.REPORT_HOLDS:
+        # The holds as they are now: a stale report retried late must not bring back old ones.
+        yield from ask("storefront", "report_holds", fo.order_id, fo.id, fo.holds)
+        return _noted(f"{len(fo.holds)} hold(s) shown")
+    if kind is EffectKind.REPORT_CANCELLATION:
+        yield from ask(
+            "storefront",
+            "report_cancellation",
+            fo.order_id,
+            fo.id,
+            effect.quantities,
+            effect.reason,
+            key=key,
+        )
+        return _noted(None)
+    if kind is EffectKind.VOID_LABEL:
+        yield from ask("carrier", "void_label", effect.tracking_number)
+        return _noted(f"label {effect.tracking_number} voided")
+    if kind is EffectKind.PUSH_FULFILLMENT:
+        return (yield from _push(setup, fo, effect))
+    if kind is EffectKind.SUBMIT_REQUEST:
+        return (yield from _submit(setup, fo))
+    if kind in (EffectKind.SOURCE, EffectKind.CHECK_RESTOCK):
+        return (yield from _source(setup, fo, effect, now))
+    if kind is EffectKind.PURCHASE:
+        return (yield from _purchase(fo, effect, key))
+    if kind is EffectKind.RECEIVE:
+        return _receive(effect)
+    if kind is EffectKind.SHIP:
+        return (yield from _ship(setup, fo, effect))
+    if kind is EffectKind.WITHDRAW:
+        return (yield from _withdraw(fo, effect, key))
+    assert kind is EffectKind.REQUEST_CANCELLATION
+    return (yield from _request_cancellation(fo, effect, key))
+
+
+def _push(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
+    shipment = next((s for s in fo.shipments if s.id == effect.shipment_id), None)
+    if shipment is None:
+        raise ValidationError(
+            "push_fulfillment",
+            [Problem("shipment_id", f"{fo.subject} has no shipment {effect.shipment_id!r}")],
+        )
+    fulfillment = StorefrontFulfillment(
+        fo.order_id,
+        fo.id,
+        shipment.id,
+        shipment.items,
+        shipment.carrier,
+        shipment.tracking_numbers,
+        tracking_urls=(shipment.tracking_url,) if shipment.tracking_url else (),
+        # The customer hears of the parcel from the notifier, unless the merchant muted that.
+        notify_customer=setup.policy.notifications.channel_for(NotificationKind.SHIPPED) is None,
+    )
+    storefront_id = yield from ask("storefront", "push_fulfillment", fulfillment)
+    return _noted(f"storefront fulfillment {storefront_id}")
+
+
+def _submit(setup: Setup, fo: FulfillmentOrder) -> Flow[Apply]:
+    if fo.request_status is not RequestStatus.SUBMITTED:
+        return _noted(f"not sent: the request is {fo.request_status}")
+    missing = [line.line_id for line in fo.lines if line.open and not line.supplier_sku]
+    if missing:
+        raise ValidationError(
+            "fulfillment request",
+            [
+                Problem(
+                    "lines",
+                    f"line(s) {', '.join(missing)} have no supplier SKU",
+                    "map the SKU in the catalogue, then send OrderDataUpdated",
+                )
+            ],
+        )
+    order = yield from get_order(fo.order_id)
+    request = FulfillmentRequest(
+        fo.id,
+        fo.order_id,
+        tuple(
+            RequestLine(line.line_id, line.supplier_sku, line.open)
+            for line in fo.lines
+            if line.open
+        ),
+        order.shipping_address,
+        contact=order.contact,
+        inserts=setup.policy.inserts,
+    )
+    answer = yield from ask("supplier", "submit_request", request, supplier_id=fo.supplier_id)
+
+    def apply(session: Session) -> str | None:
+        if answer.accepted:
+            session.apply(WorkAccepted)
+            return "accepted"
+        reason = answer.reason or "no reason given"
+        remaining = {line.line_id: line.remaining for line in session.fo.lines if line.remaining}
+        session.apply(WorkRejected, reason=reason)
+        if remaining:
+            session.schedule(
+                EffectKind.REPORT_CANCELLATION,
+                quantities=remaining,
+                reason=f"the supplier rejected the work: {reason}",
+            )
+        return f"rejected: {reason}"
+
+    return apply
+
+
+def _source(
+    setup: Setup, fo: FulfillmentOrder, effect: Effect, now: pendulum.DateTime
+) -> Flow[Apply]:
+    checking = effect.kind is EffectKind.CHECK_RESTOCK
+    if not checking and not fo.can("source"):
+        return _noted(f"not sourced: the work is {fo.status}")
+    order = yield from get_order(fo.order_id)
+    skus = {
+        item.line_id: sku
+        for item in effect.quantities
+        if (sku := fo.line(item.line_id).supplier_sku)
+    }
+    answers = yield from ask(
+        "supplier", "stock", list(dict.fromkeys(skus.values())), supplier_id=fo.supplier_id
+    )
+    stock = _stock_answers("supplier.stock", skus, answers)
+    notes: list[str] = []
+    backups: dict[str, list[BackupOffer]] = {}
+    if setup.policy.use_backup_suppliers:
+        destination = order.shipping_address.country_code
+        for item in effect.quantities:
+            if item.line_id not in stock:
+                continue
+            first = decide_sourcing(
+                item.line_id,
+                item.quantity,
+                stock[item.line_id],
+                supplier_id=fo.supplier_id,
+                policy=setup.policy,
+                calendar=setup.calendars[fo.supplier_id],
+                now=now,
+            )
+            if not first.needs_merchant:
+                continue
+            entry = setup.catalog.get(fo.line(item.line_id).sku)
+            for source in entry.sources if entry else ():
+                backup = setup.suppliers.get(source.supplier_id)
+                if (
+                    backup is None
+                    or source.supplier_id == fo.supplier_id
+                    or not source.serves(destination)
+                    or (destination is not None and not backup.ships_to(destination))
+                ):
+                    continue  # no gateway, the primary itself, or it does not ship there
+                try:
+                    offered = yield from ask(
+                        "supplier", "stock", [source.supplier_sku], supplier_id=source.supplier_id
+                    )
+                except AdapterError as error:  # a backup that cannot answer offers nothing
+                    notes.append(f"backup {source.supplier_id} did not answer: {error}")
+                    continue
+                status = offered.get(source.supplier_sku) if isinstance(offered, Mapping) else None
+                if isinstance(status, StockStatus):
+                    backups.setdefault(item.line_id, []).append(BackupOffer(source, status))
+
+    def apply(session: Session) -> str | None:
+        said = _apply_sourcing(session, effect, order, stock, backups, checking=checking)
+        return "; ".join([*notes, said])
+
+    return apply
+
+
+def _stock_answers(
+    subject: str, skus: Mapping[str, str], answers: object
+) -> dict[str, StockStatus]:
+    stock: dict[str, StockStatus] = {}
+    for line_id, sku in skus.items():
+        answer = answers.get(sku) if isinstance(answers, Mapping) else None
+        if not isinstance(answer, StockStatus):
+            raise ValidationError(
+                subject, [Problem(sku, f"was answered {answer!r}, not a stock status")]
+            )
+        stock[line_id] = answer
+    return stock
+
+
+def _apply_sourcing(
+    session: Session,
+    effect: Effect,
+    order: Order,
+    stock: Mapping[str, StockStatus],
+    backups: Mapping[str, list[BackupOffer]],
+    *,
+    checking: bool,
+) -> str:
+    """Apply the sourcing decision for the effect's units: open ones, or (``checking``)
+    backordered ones whose restock date passed."""
+    setup, fo = session.setup, session.fo
+    waiting = waiting_for_restock(fo) if checking else {}
+    sourced: dict[str, int] = {}
+    backorders: dict[pendulum.DateTime | None, dict[str, int]] = {}
+    dropped: dict[str, dict[str, int]] = {}
+    switches: dict[str, dict[str, tuple[int, str]]] = {}  # backup: line: (units, reason)
+    words: list[str] = []
+    for item in effect.quantities:
+        line = fo.line(item.line_id)
+        quantity = min(item.quantity, waiting.get(line.line_id, 0) if checking else line.open)
+        if not quantity:
+            continue
+        status = stock.get(item.line_id)
+        if status is None:
+            why = f"line {line.line_id} has no supplier SKU: map it in the catalogue"
+            dropped.setdefault(why, {})[line.line_id] = quantity
+            continue
+        decision = decide_sourcing(
+            line.line_id,
+            quantity,
+            status,
+            supplier_id=fo.supplier_id,
+            policy=setup.policy,
+            calendar=setup.calendars[fo.supplier_id],
+            now=session.now,
+            backups=backups.get(line.line_id, ()),
+        )
+        for allocation in decision.allocations:
+            action, units = allocation.action, allocation.quantity
+            words.append(f"{line.line_id}: {action.value} x{units}")
+            if action is SourcingAction.USE_WAREHOUSE:
+                sourced[line.line_id] = sourced.get(line.line_id, 0) + units
+            elif action is SourcingAction.BUY_FROM_FACTORY:
+                session.schedule(
+                    EffectKind.PURCHASE,
+                    quantities={line.line_id: units},
+                    reason="backordered" if checking else "open",
+                )
+            elif action is SourcingAction.WAIT_FOR_RESTOCK:
+                if not checking:
+                    backorders.setdefault(allocation.ready_by, {})[line.line_id] = units
+                elif allocation.ready_by != line.restock_eta:
+                    session.apply(
+                        BackorderUpdated,
+                        quantities={line.line_id: units},
+                        restock_eta=allocation.ready_by,
+                    )
+            elif action is SourcingAction.SWITCH_SUPPLIER:
+                lines = switches.setdefault(allocation.supplier_id, {})
+                lines[line.line_id] = (units, allocation.reason)
+            else:
+                dropped.setdefault(allocation.reason, {})[line.line_id] = units
+    if sourced:
+        session.apply(GoodsRestocked if checking else GoodsSourced, quantities=sourced)
+    for eta, quantities in backorders.items():
+        session.apply(GoodsBackordered, quantities=quantities, restock_eta=eta)
+    for reason, quantities in dropped.items():
+        session.drop_units(quantities, reason)
+    for backup_id, lines in switches.items():
+        _switch(session, effect, order, backup_id, lines)
+    return "; ".join(words) or "nothing left to source"
+
+
+def _switch(
+    session: Session,
+    effect: Effect,
+    order: Order,
+    backup_id: str,
+    lines: Mapping[str, tuple[int, str]],
+) -> None:
+    """Move ``lines`` (line id: units and why) to new work for backup supplier ``backup_id``."""
+    setup, fo = session.setup, session.fo
+    moved: dict[str, int] = {}
+    for line_id, (units, reason) in lines.items():
+        why = f"switched to backup supplier {backup_id}: {reason}"
+        moved.update(session.drop_units({line_id: units}, why, moved=True))
+    if not moved:
+        return
+    new_lines = []
+    for line_id, units in moved.items():
+        line = fo.line(line_id)
+        entry = setup.catalog.get(line.sku)
+        source = (
+            next((s for s in entry.sources if s.supplier_id == backup_id), None) if entry else None
+        )
+        new_lines.append(
+            FulfillmentLine.new(
+                line_id,
+                units,
+                sku=line.sku,
+                supplier_sku=source.supplier_sku if source else None,
+            )
+        )
+    key = f"from:{fo.id}/{effect.id}"
+    work = FulfillmentOrder.open(
+        f"{fo.id}>{backup_id}-{effect.id}",
+        order_id=fo.order_id,
+        supplier_id=backup_id,
+        lines=new_lines,
+        at=session.now,
+        key=key,
+    )
+    opened = Session(setup, work, key, session.now)
+    opened.keys.next()  # the opening holds the key itself
+    check = check_order(order, setup.catalog, setup.suppliers[backup_id], line_ids=list(moved))
+    place_holds(opened, check.holds)  # the backup's own data check
+    opened.finish()
+    session.new_work.append(work)
+    session.tell_merchant(
+        NotificationKind.SUPPLIER_SWITCHED,
+        from_supplier=fo.supplier_id,
+        to_supplier=backup_id,
+        to_fulfillment_order=work.id,
+        lines=", ".join(f"{line_id} x{units}" for line_id, units in moved.items()),
+        reason="; ".join(dict.fromkeys(reason for _, reason in lines.values())),
+    )
+
+
+def _purchase(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
+    (item,) = effect.quantities
+    line = fo.line(item.line_id)
+    backordered = effect.reason == "backordered"
+    have = waiting_for_restock(fo).get(item.line_id, 0) if backordered else line.open
+    if have < item.quantity or fo.is_terminal:
+        return _noted(f"not bought: line {item.line_id} has {have} to buy for")
+    confirmation = yield from ask(
+        "supplier",
+        "purchase",
+        fo.id,
+        line.supplier_sku,
+        item.quantity,
+        reference=key,
+        supplier_id=fo.supplier_id,
+    )
+
+    def apply(session: Session) -> str | None:
+        said = f"purchase {confirmation.purchase_id} ready by {confirmation.ready_by}"
+        if backordered:
+            units = min(item.quantity, waiting_for_restock(session.fo).get(item.line_id, 0))
+            cls: type = BackorderUpdated
+        else:
+            units = min(item.quantity, session.fo.line(item.line_id).open)
+            cls = GoodsBackordered
+        if not units:
+            return f"{said}: no units are left to wait for it"
+        session.apply(
+            cls,
+            quantities={item.line_id: units},
+            restock_eta=confirmation.ready_by,
+            purchase_id=confirmation.purchase_id,
+        )
+        return said
+
+    return apply
+
+
+def _receive(effect: Effect) -> Apply:
+    """Goods that arrived while the work was held: recorded once it may take them."""
+
+    def apply(session: Session) -> str | None:
+        units = purchase_units(session.fo, effect.purchase_id or "")
+        if not units:
+            return f"purchase {effect.purchase_id}: nothing left waiting for it"
+        session.apply(GoodsRestocked, quantities=units, purchase_id=effect.purchase_id)
+        return f"purchase {effect.purchase_id} received"
+
+    return apply
+
+
+def _ship(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
+    supplier = setup.suppliers[fo.supplier_id]
+    items = []
+    for line in fo.lines:
+        if not line.in_progress:
+            continue
+        entry = setup.catalog.get(line.sku)
+        if entry is None:
+            items.append(PackItem(line.line_id, line.in_progress, None))
+        else:
+            items.append(PackItem.from_catalog(line.line_id, line.in_progress, entry))
+    if not items or fo.holds:
+        return _noted("nothing to ship now")
+    order = yield from get_order(fo.order_id)
+    plan = plan_parcels(
+        items,
+        setup.packing_limits,
+        inserts=setup.policy.inserts,
+        supported=supplier.supported_inserts,
+    )
+    bought: list[tuple[str, tuple[LineQuantity, ...], Label]] = []
+    for number, parcel in enumerate(plan.parcels, start=1):
+        # The effect in the id: a later parcel (another address, other goods) never reuses a
+        # label bought for this one.
+        shipment_id = f"{fo.id}/{effect.id}/p{number}"
+        request = ParcelRequest(
+            shipment_id, supplier.country, order.shipping_address, parcel.grams or 0, parcel.units
+        )
+        quotes = yield from ask("carrier", "quote", request)
+        choice = choose_service(quotes, setup.policy)
+        label = yield from ask("carrier", "buy_label", request, choice.quote)
+        if not isinstance(label, Label):
+            raise TypeError(f"carrier.buy_label returned {label!r}, not a Label")
+        bought.append((shipment_id, parcel.items, label))
+
+    def apply(session: Session) -> str | None:
+        numbers = ", ".join(label.tracking_number for _, _, label in bought)
+        try:
+            if session.fo.status is not WorkStatus.PACKED:
+                session.apply(GoodsPacked)
+            for shipment_id, parcel_items, label in bought:
+                dispatch(session, shipment_id, parcel_items, label)
+        except FulfillmentError:
+            # The work moved on (cancelled, held) after the labels were bought: void them.
+            raise UnusedLabelsError(bought) from None
+        return f"{len(bought)} parcel(s): {numbers}"
+
+    return apply
+
+
+class UnusedLabelsError(FulfillmentError):
+    """Labels bought for parcels that cannot go: the caller voids them."""
+
+    def __init__(self, bought: list[tuple[str, tuple[LineQuantity, ...], Label]]) -> None:
+        self.labels = [label for _, _, label in bought]
+        super().__init__(f"{len(self.labels)} label(s) bought for parcels that cannot go")
+
+
+def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
+    answer = yield from ask(
+        "supplier",
+        "request_cancellation",
+        fo.id,
+        effect.quantities,
+        key=key,
+        supplier_id=fo.supplier_id,
+    )
+
+    def apply(session: Session) -> str | None:
+        if answer.accepted:
+            return "the supplier dropped the units"
+        session.tell_merchant(
+            NotificationKind.ACTION_REQUIRED,
+            effect=effect.id,
+            message=(
+                f"the supplier refused to drop units the service cancelled"
+                f" ({effect.reason}): {answer.reason}; it may still ship them"
+            ),
+        )
+        return f"the supplier refused: {answer.reason}"
+
+    return apply
+
+
+def _request_cancellation(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
+    if fo.request_status is not RequestStatus.CANCELLATION_REQUESTED:
+        return _noted("not asked: no cancellation awaits an answer")
+    answer = yield from ask(
+        "supplier",
+        "request_cancellation",
+        fo.id,
+        effect.quantities,
+        key=key,
+        supplier_id=fo.supplier_id,
+    )
+
+    def apply(session: Session) -> str | None:
+        if session.fo.request_status is not RequestStatus.CANCELLATION_REQUESTED:
+            return "the cancellation request was answered already"
+        if not answer.accepted:
+            session.apply(CancellationRejected, reason=answer.reason or "no reason given")
+            return f"refused: {answer.reason}"
+        reason = last_request_reason(session.fo)
+        if not session.fo.can("accept_cancellation"):
+            # The parcel left before the answer came: nothing can be cancelled any more.
+            session.apply(CancellationRejected, reason="the parcel left before the answer")
+            return "overtaken: the parcel left first"
+        cancelled = cancelling(session, CancellationAccepted)
+        if cancelled:
+            session.schedule(
+                EffectKind.REPORT_CANCELLATION,
+                quantities=cancelled,
+                reason=reason or "cancelled as requested",
+            )
+        return f"accepted: {sum(cancelled.values())} unit(s) cancelled"
+
+    return apply

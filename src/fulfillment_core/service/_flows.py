@@ -1,0 +1,868 @@
+"""Every message's flow, and the machinery they share: change one work, carry out its effects."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+
+import attrs
+import pendulum
+
+from fulfillment_core._validation import Checker, describe, to_datetime
+from fulfillment_core.check import check_order
+from fulfillment_core.exceptions import (
+    AdapterError,
+    ConcurrencyError,
+    FulfillmentError,
+    NotFoundError,
+    Problem,
+    ValidationError,
+)
+from fulfillment_core.fulfillment import (
+    CancellationRequested,
+    EffectCompleted,
+    EffectsScheduled,
+    FulfillmentEvent,
+    FulfillmentLine,
+    FulfillmentOrder,
+    GoodsPacked,
+    GoodsRestocked,
+    HoldReleased,
+    TrackingUpdated,
+    WorkCancelled,
+    WorkRejected,
+)
+from fulfillment_core.holds import Hold, HoldReason
+from fulfillment_core.lifecycle import RequestStatus
+from fulfillment_core.messages import (
+    LabelBought,
+    Message,
+    OrderCancellationRequested,
+    OrderDataUpdated,
+    OrderPlaced,
+    Outcome,
+    PurchaseArrived,
+    RetryFailedEffects,
+    StockReported,
+    SupplierRejected,
+    Tick,
+    TrackingReported,
+)
+from fulfillment_core.notifications import notifications_for_breaches
+from fulfillment_core.order import Order
+from fulfillment_core.outbox import SUPPLIER_OR_CARRIER_KINDS, Effect, EffectKind
+from fulfillment_core.routing import RoutingPlan, route_order
+from fulfillment_core.shipment import LineQuantity
+from fulfillment_core.sla import sla_breaches
+from fulfillment_core.stock import InWarehouse
+
+from ._calls import Flow, PortCall, ask, get_work
+from ._effects import Apply, UnusedLabelsError, perform
+from ._session import (
+    OUTBOX_PATH,
+    Session,
+    Setup,
+    cancelling,
+    dispatch,
+    is_data_hold,
+    note_text,
+    place_holds,
+    purchase_units,
+    waiting_for_restock,
+)
+
+__all__ = ["Flows"]
+
+#: How many effects one work may carry out in one flow (a guard against a loop).
+MAX_EFFECT_STEPS = 200
+
+
+class Flows:
+    """The flows of every message, over the ports a subclass wires (``_ports``, ``_gateways``)."""
+
+    def __init__(self, setup: Setup, ports: dict[str, object], gateways: dict[str, object]):
+        self._setup = setup
+        self._ports = ports
+        self._gateways = gateways
+
+    def _target(self, call: PortCall) -> object:
+        if call.supplier_id is not None:
+            gateway = self._gateways.get(call.supplier_id)
+            if gateway is None:
+                raise ValidationError(
+                    "FulfillmentService",
+                    [Problem("gateways", f"has no gateway for supplier {call.supplier_id!r}")],
+                )
+            return gateway
+        return self._ports[call.port]
+
+    # ------------------------------------------------------------------ entry
+
+    def flow(self, message: Message) -> Flow[Outcome]:
+        """The generator that handles ``message``: it yields each :class:`PortCall` it needs and
+        must be sent the call's result (or thrown its exception). ``handle`` drives it."""
+        handler = next(
+            (h for cls, h in _HANDLERS.items() if isinstance(message, cls)),
+            None,
+        )
+        if handler is None:
+            check = Checker()
+            check.fail(
+                "message",
+                f"must be a message of fulfillment_core.messages, got {describe(message)}",
+                f"send one of {', '.join(cls.__name__ for cls in _HANDLERS)}",
+            )
+            check.done("handle")
+        assert handler is not None
+        return handler(self, message)
+
+    def _now(self) -> Flow[pendulum.DateTime]:
+        now = yield from ask("clock", "now")
+        checked = to_datetime(now)
+        if not isinstance(checked, pendulum.DateTime) or checked.tzinfo is None:
+            raise TypeError(f"clock.now() returned {describe(now)}, not an aware pendulum DateTime")
+        return checked
+
+    # ------------------------------------------------------------------ changing one work
+
+    def _change(
+        self,
+        fo_id: str,
+        key: str,
+        now: pendulum.DateTime,
+        decide: Callable[[Session], None],
+        *,
+        record: bool = True,
+    ) -> Flow[Session | None]:
+        """Load the work, let ``decide`` apply events, schedule the follow-ups and save; a stale
+        save is reloaded and decided again. ``None``: ``key`` was handled before. With
+        ``record``, a message that changes nothing is recorded (``MessageNoted``) so that it is
+        not handled again."""
+        for attempt in itertools.count():
+            fo = yield from get_work(fo_id)
+            if fo.event_for(key) is not None:
+                return None
+            version = fo.version
+            session = Session(self._setup, fo, key, now)
+            decide(session)
+            session.finish()
+            if record:
+                session.finish_silently("; ".join(session.notes) or "nothing to change")
+            yield from self._add_new_work(session)
+            if fo.version == version:
+                return session
+            try:
+                yield from ask("repository", "save", fo, version)
+            except ConcurrencyError:
+                if attempt >= self._setup.max_conflict_retries:
+                    raise
+                continue
+            return session
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _add_new_work(self, session: Session) -> Flow[None]:
+        for work in session.new_work:
+            try:
+                yield from ask("repository", "add", work)
+            except ConcurrencyError:
+                stored = yield from get_work(work.id)
+                if stored.history[0] != work.history[0]:
+                    raise  # another work under the same id: never silently drop the units
+                # else an earlier attempt (or another worker) added this very work
+
+    def _replayed(self, key: str, works: Iterable[FulfillmentOrder]) -> Outcome:
+        prefix = f"{key}#"
+        events: list[tuple[str, FulfillmentEvent]] = []
+        notes: list[str] = []
+        for fo in works:
+            for event in fo.history:
+                if event.key is None or not (event.key == key or event.key.startswith(prefix)):
+                    continue
+                if isinstance(event, EffectsScheduled):
+                    continue
+                if type(event).__name__ == "MessageNoted":
+                    notes.append(f"{fo.id}: {event.note}")  # type: ignore[attr-defined]
+                    continue
+                events.append((fo.id, event))
+        return Outcome(key, replayed=True, events=tuple(events), notes=tuple(notes))
+
+    def _outcome(self, key: str, sessions: Sequence[Session], notes: Sequence[str]) -> Outcome:
+        events = tuple(
+            (session.fo.id, event)
+            for session in sessions
+            for event in session.applied
+            if not isinstance(event, EffectsScheduled) and type(event).__name__ != "MessageNoted"
+        )
+        return Outcome(key, events=events, notes=(*(n for s in sessions for n in s.notes), *notes))
+
+    # ------------------------------------------------------------------ carrying out effects
+
+    def _drain(
+        self, works: Iterable[FulfillmentOrder | str], now: pendulum.DateTime
+    ) -> Flow[list[str]]:
+        """Carry out the pending effects of each work (and of work they create), each at most
+        once per flow. Work is given as its id, or as the aggregate this flow just saved.
+
+        One work's trouble does not stop the others': a refusal from the core is noted and the
+        next work drained; the repository failing (or a bug, a crash) is raised at the end, so
+        the caller sees it and redelivers.
+        """
+        queue: list[FulfillmentOrder | str] = []
+        seen: set[str] = set()
+        for work in works:
+            work_id = work if isinstance(work, str) else work.id
+            if work_id not in seen:
+                seen.add(work_id)
+                queue.append(work)
+        notes: list[str] = []
+        crash: BaseException | None = None
+        index = 0
+        while index < len(queue):
+            given = queue[index]
+            index += 1
+            try:
+                created = yield from self._drain_one(given, now, notes)
+            except Exception as error:  # raised below, once the rest is done
+                crash = _kept(error, crash, notes, given)
+                continue
+            for work in created:
+                if work.id not in seen:
+                    seen.add(work.id)
+                    queue.append(work.id)
+        if crash is not None:
+            raise crash
+        return notes
+
+    def _drain_one(
+        self, given: FulfillmentOrder | str, now: pendulum.DateTime, notes: list[str]
+    ) -> Flow[list[FulfillmentOrder]]:
+        fo = (yield from get_work(given)) if isinstance(given, str) else given
+        created: list[FulfillmentOrder] = []
+        tried: set[str] = set()
+        for _ in range(MAX_EFFECT_STEPS):
+            effect = next((e for e in fo.outbox if e.id not in tried and _may_run(fo, e)), None)
+            if effect is None:
+                break
+            tried.add(effect.id)
+            fo, session = yield from self._carry_out(fo, effect, now)
+            if session is not None:
+                notes.extend(session.notes)
+                created.extend(session.new_work)
+        return created
+
+    def _carry_out(
+        self, fo: FulfillmentOrder, effect: Effect, now: pendulum.DateTime
+    ) -> Flow[tuple[FulfillmentOrder, Session | None]]:
+        failure: FulfillmentError | None = None
+        result: Apply | None = None
+        try:
+            result = yield from perform(self._setup, fo, effect, now)
+        except FulfillmentError as error:  # an adapter's, or data the effect cannot go on with
+            failure = error
+        for attempt in itertools.count():
+            if not any(e.id == effect.id for e in fo.outbox):
+                return fo, None  # carried out meanwhile by another worker
+            version = fo.version
+            session = self._settle_effect(fo, effect, now, failure, result)
+            yield from self._add_new_work(session)
+            try:
+                yield from ask("repository", "save", session.fo, version)
+            except ConcurrencyError:
+                if attempt >= self._setup.max_conflict_retries:
+                    raise
+                fo = yield from get_work(fo.id)
+                continue
+            return session.fo, session
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _settle_effect(
+        self,
+        fo: FulfillmentOrder,
+        effect: Effect,
+        now: pendulum.DateTime,
+        failure: FulfillmentError | None,
+        result: Apply | None,
+    ) -> Session:
+        key = f"fx:{effect.id}:{fo.attempts(effect.id) + 1}"  # attempt n of the effect
+        session = Session(self._setup, fo.copy(), key, now)
+        if failure is not None:
+            session.fail(effect, failure)
+            session.finish()
+            return session
+        assert result is not None
+        unused: list[str] = []
+        try:
+            note = result(session)
+        except UnusedLabelsError as error:
+            note = f"overtaken: {error}"
+            unused = [label.tracking_number for label in error.labels]
+        except FulfillmentError as error:  # the work moved on since: nothing to apply
+            note = f"overtaken: {error}"
+        else:
+            session.apply(EffectCompleted, effect_id=effect.id, note=_short(note))
+            session.finish()
+            return session
+        session = Session(self._setup, fo.copy(), key, now)
+        session.note(f"{effect.id} {note}")
+        session.apply(EffectCompleted, effect_id=effect.id, note=_short(note))
+        for number in unused:
+            session.schedule(EffectKind.VOID_LABEL, tracking_number=number)
+        session.finish()
+        return session
+
+    # ------------------------------------------------------------------ messages: orders
+
+    def _order_placed(self, message: OrderPlaced) -> Flow[Outcome]:
+        now = yield from self._now()
+        order = message.order
+        existing = list((yield from ask("repository", "for_order", order.id)))
+        works = self._open_work(order, now, message.key)
+        missing = [work for work in works if work.fo.id not in {fo.id for fo in existing}]
+        if existing and not missing:  # placed before, under this key or another
+            first = existing[0].history[0].key or message.key
+            return attrs.evolve(self._replayed(first, existing), key=message.key)
+        if not works:
+            return Outcome(message.key, notes=("nothing in the order needs shipping",))
+        yield from ask("repository", "put_order", order)
+        added = []
+        for session in missing:
+            try:
+                yield from ask("repository", "add", session.fo)
+            except ConcurrencyError:
+                continue  # opened by another worker handling the same order: it owns the work
+            added.append(session)
+        # Work an earlier delivery added before it died has its effects still pending.
+        notes = yield from self._drain([*(s.fo for s in added), *existing], now)
+        return self._outcome(message.key, added, notes)
+
+    def _open_work(self, order: Order, now: pendulum.DateTime, key: str) -> list[Session]:
+        """The work ``order`` calls for, opened and checked, its follow-ups scheduled. Lines that
+        cannot be routed hold the first work (or, when none can, work opened for the first
+        supplier with every line, to be routed again when the data changes)."""
+        setup = self._setup
+        plan = route_order(order, setup.catalog, setup.suppliers)
+        if plan.work:
+            openings = [(f"{order.id}:{w.supplier_id}", w.supplier_id, w.lines) for w in plan.work]
+        else:
+            shippable = [item for item in order.line_items if item.requires_shipping]
+            if not shippable:
+                return []
+            first = next(iter(setup.suppliers))
+            lines = tuple(FulfillmentLine.new(i.id, i.quantity, sku=i.sku) for i in shippable)
+            openings = [(f"{order.id}:{first}", first, lines)]
+        sessions = []
+        for index, (fo_id, supplier_id, lines) in enumerate(openings):
+            work = FulfillmentOrder.open(
+                fo_id, order_id=order.id, supplier_id=supplier_id, lines=lines, at=now, key=key
+            )
+            session = Session(setup, work, key, now)
+            session.keys.next()  # the opening event holds the key itself
+            session.applied.append(work.history[0])
+            holds = self._data_holds(order, work, plan if index == 0 else None)
+            place_holds(session, holds)
+            session.finish()
+            sessions.append(session)
+        return sessions
+
+    def _data_holds(
+        self, order: Order, work: FulfillmentOrder, plan: RoutingPlan | None
+    ) -> list[Hold]:
+        """What the data check holds this work for (and, on the first work, unrouted lines)."""
+        setup = self._setup
+        check = check_order(
+            order,
+            setup.catalog,
+            setup.suppliers.get(work.supplier_id),
+            line_ids=[line.line_id for line in work.lines],
+        )
+        return [*check.holds, *(plan.holds if plan is not None else ())]
+
+    def _order_data_updated(self, message: OrderDataUpdated) -> Flow[Outcome]:
+        order = message.order
+        existing = list((yield from ask("repository", "for_order", order.id)))
+        if not existing:
+            placed = OrderPlaced(key=message.key, order=order)
+            return (yield from self._order_placed(placed))
+        if any(fo.event_for(message.key) is not None for fo in existing):
+            return self._replayed(message.key, existing)
+        now = yield from self._now()
+        before = yield from ask("repository", "get_order", order.id)
+        yield from ask("repository", "put_order", order)
+        setup = self._setup
+        plan = route_order(order, setup.catalog, setup.suppliers)
+        moved_address = before.shipping_address != order.shipping_address
+        routed = {line.line_id: w.supplier_id for w in plan.work for line in w.lines}
+        taken: dict[str, list[str]] = {}  # supplier id: line ids re-routed from held work
+        sessions = []
+        for index, fo in enumerate(existing):
+
+            def decide(session: Session, index: int = index) -> None:
+                work = session.fo
+                if work.is_terminal:
+                    return
+                wanted = self._data_holds(order, work, plan if index == 0 else None)
+                # Unmapped lines of work not yet sent to the supplier go where they now route.
+                if work.request_status is RequestStatus.UNSUBMITTED:
+                    away = {
+                        line.line_id: line.open
+                        for line in work.lines
+                        if not line.supplier_sku and line.open and line.line_id in routed
+                    }
+                    if away:
+                        cancelled = cancelling(
+                            session, WorkCancelled, quantities=away, reason="routed again"
+                        )
+                        session.silent.append(session.applied[-1])
+                        for line_id in cancelled:
+                            taken.setdefault(routed[line_id], []).append(line_id)
+                        if session.fo.is_terminal:
+                            return
+                wanted_at = {(h.reason, h.path) for h in wanted}
+                place_holds(session, wanted)  # first: a hold swapped for another never resumes
+                for hold in session.fo.holds:
+                    if is_data_hold(hold) and (hold.reason, hold.path) not in wanted_at:
+                        session.apply(HoldReleased, reason=hold.reason, path=hold.path)
+                if moved_address:  # a label bought for the old address must not be used
+                    for effect in session.pending(EffectKind.SHIP):
+                        session.apply(
+                            EffectCompleted, effect_id=effect.id, note="superseded: new address"
+                        )
+
+            session = yield from self._change(fo.id, message.key, now, decide)
+            if session is not None:
+                sessions.append(session)
+        covered = {line.line_id for fo in existing for line in fo.lines if line.supplier_sku}
+        for supplier_id in {routed[i] for i in routed if i not in covered}:
+            lines = [i for i in routed if routed[i] == supplier_id and i not in covered]
+            taken.setdefault(supplier_id, [])
+            taken[supplier_id] = list(dict.fromkeys([*taken[supplier_id], *lines]))
+        sessions += yield from self._open_more_work(order, taken, message.key, now, existing)
+        notes = yield from self._drain([s.fo for s in sessions], now)
+        return self._outcome(message.key, sessions, notes)
+
+    def _open_more_work(
+        self,
+        order: Order,
+        taken: dict[str, list[str]],
+        key: str,
+        now: pendulum.DateTime,
+        existing: Sequence[FulfillmentOrder],
+    ) -> Flow[list[Session]]:
+        """Open work for lines now routed to ``taken``'s suppliers."""
+        setup = self._setup
+        sessions = []
+        used = {fo.id for fo in existing}
+        by_id = {item.id: item for item in order.line_items}
+        for supplier_id, line_ids in sorted(taken.items()):
+            if not line_ids:
+                continue
+            entry_sku = {
+                i: next(
+                    s.supplier_sku
+                    for s in setup.catalog.get(by_id[i].sku).sources  # type: ignore[union-attr]
+                    if s.supplier_id == supplier_id
+                )
+                for i in line_ids
+            }
+            lines = [
+                FulfillmentLine.new(
+                    i, by_id[i].quantity, sku=by_id[i].sku, supplier_sku=entry_sku[i]
+                )
+                for i in line_ids
+            ]
+            fo_id = f"{order.id}:{supplier_id}"
+            if fo_id in used:
+                fo_id = f"{order.id}:{supplier_id}:{key}"
+            work = FulfillmentOrder.open(
+                fo_id, order_id=order.id, supplier_id=supplier_id, lines=lines, at=now, key=key
+            )
+            session = Session(setup, work, key, now)
+            session.keys.next()
+            session.applied.append(work.history[0])
+            place_holds(session, self._data_holds(order, work, None))
+            session.finish()
+            try:
+                yield from ask("repository", "add", work)
+            except ConcurrencyError:
+                continue
+            sessions.append(session)
+        return sessions
+
+    def _cancellation_requested(self, message: OrderCancellationRequested) -> Flow[Outcome]:
+        existing = list((yield from ask("repository", "for_order", message.order_id)))
+        if not existing:
+            raise NotFoundError("work of order", message.order_id)
+        if any(fo.event_for(message.key) is not None for fo in existing):
+            return self._replayed(message.key, existing)
+        now = yield from self._now()
+        wanted = (
+            None
+            if message.quantities is None
+            else {q.line_id: q.quantity for q in message.quantities}
+        )
+        if wanted is not None:
+            _check_cancellable(message.order_id, wanted, existing)
+        sessions = []
+        left = dict(wanted) if wanted is not None else None
+        for fo in existing:
+            share: dict[str, int] | None = None
+            if left is not None:
+                share = {}
+                for line in fo.lines:
+                    take = min(left.get(line.line_id, 0), line.remaining)
+                    if take:
+                        share[line.line_id] = take
+                        left[line.line_id] -= take
+                if not share:
+                    continue
+
+            def decide(session: Session, share: dict[str, int] | None = share) -> None:
+                _cancel_work(session, share, message.reason)
+
+            session = yield from self._change(fo.id, message.key, now, decide)
+            if session is not None:
+                sessions.append(session)
+        notes = yield from self._drain([s.fo for s in sessions], now)
+        return self._outcome(message.key, sessions, notes)
+
+    # ------------------------------------------------------------------ messages: one work
+
+    def _work_message(
+        self, message: Message, fo_id: str, decide: Callable[[Session], None]
+    ) -> Flow[Outcome]:
+        """A message about one work: replay check, change, then its effects."""
+        fo = yield from get_work(fo_id)
+        if fo.event_for(message.key) is not None:
+            return self._replayed(message.key, [fo])
+        now = yield from self._now()
+        session = yield from self._change(fo_id, message.key, now, decide)
+        if session is None:
+            return self._replayed(message.key, [(yield from get_work(fo_id))])
+        notes = yield from self._drain([session.fo], now)
+        return self._outcome(message.key, [session], notes)
+
+    def _purchase_arrived(self, message: PurchaseArrived) -> Flow[Outcome]:
+        def decide(session: Session) -> None:
+            fo = session.fo
+            units = purchase_units(fo, message.purchase_id)
+            if units is None:
+                raise ValidationError(
+                    "PurchaseArrived",
+                    [
+                        Problem(
+                            "purchase_id",
+                            f"{message.purchase_id!r} is not a purchase of {fo.subject}",
+                        )
+                    ],
+                )
+            if not units:
+                session.note(f"purchase {message.purchase_id}: nothing waits for it any more")
+            elif fo.can("restock"):
+                session.apply(GoodsRestocked, quantities=units, purchase_id=message.purchase_id)
+            else:  # held: the goods are recorded once the hold is released
+                session.schedule(EffectKind.RECEIVE, purchase_id=message.purchase_id)
+                session.note(f"purchase {message.purchase_id} arrived while {fo.status}")
+
+        return (yield from self._work_message(message, message.fulfillment_order_id, decide))
+
+    def _label_bought(self, message: LabelBought) -> Flow[Outcome]:
+        def decide(session: Session) -> None:
+            fo = session.fo
+            items = message.items or tuple(
+                LineQuantity(line.line_id, line.in_progress)
+                for line in fo.lines
+                if line.in_progress
+            )
+            if not items:
+                raise ValidationError(
+                    "LabelBought",
+                    [Problem("items", f"{fo.subject} has nothing in progress to ship")],
+                )
+            if fo.can("pack"):
+                session.apply(GoodsPacked)
+            shipment_id = f"{fo.id}/{message.label.tracking_number}"
+            dispatch(session, shipment_id, tuple(items), message.label)
+
+        return (yield from self._work_message(message, message.fulfillment_order_id, decide))
+
+    def _tracking_reported(self, message: TrackingReported) -> Flow[Outcome]:
+        def decide(session: Session) -> None:
+            session.apply(TrackingUpdated, shipment_id=message.shipment_id, events=message.events)
+
+        return (yield from self._work_message(message, message.fulfillment_order_id, decide))
+
+    def _supplier_rejected(self, message: SupplierRejected) -> Flow[Outcome]:
+        def decide(session: Session) -> None:
+            fo = session.fo
+            remaining = {line.line_id: line.remaining for line in fo.lines if line.remaining}
+            why = f"the supplier rejected the work: {message.reason}"
+            if fo.is_terminal or not remaining:
+                session.note(f"it is {fo.status}: nothing left to reject")
+            elif fo.work_started:
+                if fo.request_status is RequestStatus.CANCELLATION_REQUESTED:
+                    session.note("it awaits the supplier's answer to a cancellation")
+                else:
+                    session.drop_units(remaining, why, tell_supplier=False)
+            else:
+                session.apply(WorkRejected, reason=message.reason)
+                session.schedule(EffectKind.REPORT_CANCELLATION, quantities=remaining, reason=why)
+
+        return (yield from self._work_message(message, message.fulfillment_order_id, decide))
+
+    def _retry_failed(self, message: RetryFailedEffects) -> Flow[Outcome]:
+        def decide(session: Session) -> None:
+            fo = session.fo
+            for effect, _failure in fo.failed_effects:
+                base = effect.id.split("~")[0]
+                family = [e.id for e in fo.effects if e.id.split("~")[0] == base]
+                if family[-1] != effect.id:
+                    continue  # retried before
+                session.effects.append(attrs.evolve(effect, id=f"{base}~{len(family)}"))
+                path = f"{OUTBOX_PATH}{effect.id}"
+                if any(h.path == path for h in fo.holds):
+                    session.apply(HoldReleased, reason=HoldReason.OTHER, path=path)
+            if not session.effects:
+                session.note("no failed effects to retry")
+
+        return (yield from self._work_message(message, message.fulfillment_order_id, decide))
+
+    # ------------------------------------------------------------------ messages: many works
+
+    def _stock_reported(self, message: StockReported) -> Flow[Outcome]:
+        now = yield from self._now()
+        setup = self._setup
+        if message.supplier_id not in setup.suppliers:
+            raise ValidationError(
+                "StockReported",
+                [Problem("supplier_id", f"{message.supplier_id!r} is not a supplier here")],
+            )
+        stock = message.stock
+        available = stock.available_quantity if isinstance(stock, InWarehouse) else 0
+        ids = yield from ask("repository", "active_ids")
+        sessions: list[Session] = []
+        replayed: list[FulfillmentOrder] = []
+        notes: list[str] = []
+        crash: BaseException | None = None
+        for fo_id in ids:
+            fo = yield from get_work(fo_id)
+            if fo.supplier_id != message.supplier_id:
+                continue
+            if fo.event_for(message.key) is not None:  # handled before (a redelivery)
+                replayed.append(fo)
+                available -= _restocked_under(fo, message.key)
+                continue
+            waiting = waiting_for_restock(fo)
+            lines = [
+                line.line_id
+                for line in fo.lines
+                if line.supplier_sku == stock.sku and waiting.get(line.line_id)
+            ]
+            if not lines:
+                continue
+            if not fo.can("restock"):  # held: its units wait for the tick after the release
+                notes.append(f"{fo.id}: {fo.status}, not restocked")
+                continue
+            give = max(available, 0)
+
+            def decide(session: Session, lines: list[str] = lines, give: int = give) -> None:
+                waiting_now = waiting_for_restock(session.fo)
+                restocked: dict[str, int] = {}
+                for line_id in lines:
+                    units = min(give, waiting_now.get(line_id, 0))
+                    if units:
+                        restocked[line_id] = units
+                        give -= units
+                if restocked:
+                    session.apply(GoodsRestocked, quantities=restocked)
+                left = {
+                    line_id: waiting_now[line_id] - restocked.get(line_id, 0)
+                    for line_id in lines
+                    if waiting_now.get(line_id, 0) > restocked.get(line_id, 0)
+                }
+                if left and not _restock_in_time(session, stock):
+                    session.schedule(EffectKind.CHECK_RESTOCK, quantities=left)
+
+            try:
+                session = yield from self._change(fo_id, message.key, now, decide, record=False)
+            except Exception as error:  # one work's trouble is not the others'
+                crash = _kept(error, crash, notes, fo_id)
+                continue
+            if session is not None:
+                available -= _restocked_under(session.fo, message.key)
+                if session.applied:
+                    sessions.append(session)
+        if not sessions and replayed and crash is None:
+            return self._replayed(message.key, replayed)
+        notes += yield from self._drain([s.fo for s in sessions], now)
+        if crash is not None:
+            raise crash
+        return self._outcome(message.key, sessions, notes)
+
+    def _tick(self, message: Tick) -> Flow[Outcome]:
+        now = yield from self._now()
+        setup = self._setup
+        ids = yield from ask("repository", "active_ids")
+        sessions = []
+        to_drain: list[FulfillmentOrder] = []
+        notes: list[str] = []
+
+        def decide(session: Session) -> None:
+            fo = session.fo
+            breaches = sla_breaches([fo], now=now, sla=setup.policy, calendars=setup.calendars)
+            for breach in breaches:
+                effect_id = f"breach:{breach.kind.value}:{breach.shipment_id or '-'}"
+                if not session.known_effect(effect_id):
+                    for notification in notifications_for_breaches([breach], setup.policy, at=now):
+                        session.notify(notification, id=effect_id)
+            if not fo.work_started or fo.holds:
+                return
+            checking = {
+                item.line_id
+                for effect in session.pending(EffectKind.CHECK_RESTOCK)
+                for item in effect.quantities
+            }
+            for line_id, units in waiting_for_restock(fo).items():
+                eta = fo.line(line_id).restock_eta
+                if line_id in checking or eta is None or eta > now:
+                    continue
+                # Asked again on every tick while the date is past and no answer is pending.
+                session.schedule(
+                    EffectKind.CHECK_RESTOCK,
+                    id=f"restock:{line_id}:{message.key}",
+                    quantities={line_id: units},
+                )
+
+        crash: BaseException | None = None
+        for fo_id in ids:
+            try:
+                session = yield from self._change(fo_id, message.key, now, decide, record=False)
+            except Exception as error:  # one work's trouble is not the others'
+                crash = _kept(error, crash, notes, fo_id)
+                continue
+            if session is None:
+                continue
+            if session.applied:
+                sessions.append(session)
+            if session.fo.outbox:
+                to_drain.append(session.fo)
+        try:
+            notes += yield from self._drain(to_drain, now)
+        except Exception as error:  # the first trouble is the one raised
+            crash = crash or error
+        if crash is not None:
+            raise crash
+        return self._outcome(message.key, sessions, notes)
+
+
+def _kept(
+    error: Exception,
+    first: BaseException | None,
+    notes: list[str],
+    work: FulfillmentOrder | str,
+) -> BaseException | None:
+    """Sort one work's trouble: the core refusing something about that work is a note; the
+    repository failing, a bug or a crash is kept (the first one) to raise once the others are
+    done."""
+    work_id = work if isinstance(work, str) else work.id
+    if isinstance(error, FulfillmentError) and not isinstance(
+        error, (AdapterError, ConcurrencyError)
+    ):
+        notes.append(f"{work_id}: {note_text(str(error))}")
+        return first
+    return first or error
+
+
+def _may_run(fo: FulfillmentOrder, effect: Effect) -> bool:
+    """Effects that ask the supplier or the carrier to act wait while the work is held, or
+    while a cancellation awaits the supplier's answer; the rest (telling people, the
+    storefront, asking for that very answer) go at once."""
+    if effect.kind not in SUPPLIER_OR_CARRIER_KINDS:
+        return True
+    return not fo.holds and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED
+
+
+def _short(note: str | None) -> str | None:
+    return None if note is None else note_text(note)
+
+
+def _restocked_under(fo: FulfillmentOrder, key: str) -> int:
+    """Units a stock report (``key``) restocked on this work."""
+    prefix = f"{key}#"
+    return sum(
+        item.quantity
+        for event in fo.history
+        if isinstance(event, GoodsRestocked)
+        and event.key is not None
+        and (event.key == key or event.key.startswith(prefix))
+        for item in event.quantities
+    )
+
+
+def _restock_in_time(session: Session, stock: object) -> bool:
+    """Whether units still waiting can keep waiting for the restock ``stock`` announces."""
+    eta = getattr(stock, "restock_eta", None)
+    if eta is None:
+        return False
+    calendar = session.setup.calendars[session.fo.supplier_id]
+    return calendar.business_days_between(session.now, eta) <= (
+        session.setup.policy.max_restock_wait_days
+    )
+
+
+def _check_cancellable(
+    order_id: str, wanted: dict[str, int], existing: Sequence[FulfillmentOrder]
+) -> None:
+    known: dict[str, int] = {}
+    for fo in existing:
+        for line in fo.lines:
+            known[line.line_id] = known.get(line.line_id, 0) + line.remaining
+    problems = [
+        Problem(
+            f"quantities.{line_id}",
+            f"order {order_id} has no line {line_id!r} with work"
+            if line_id not in known
+            else f"only {known[line_id]} unit(s) of line {line_id!r} are not yet shipped",
+        )
+        for line_id, quantity in wanted.items()
+        if known.get(line_id, 0) < quantity
+    ]
+    if problems:
+        raise ValidationError("OrderCancellationRequested", problems)
+
+
+def _cancel_work(session: Session, share: dict[str, int] | None, reason: str | None) -> None:
+    fo = session.fo
+    if fo.is_terminal or not fo.totals.remaining:
+        session.note(f"it is {fo.status}: nothing left to cancel")
+        return
+    if not fo.work_started:
+        cancelled = cancelling(session, WorkCancelled, quantities=share, reason=reason)
+        session.schedule(
+            EffectKind.REPORT_CANCELLATION,
+            quantities=cancelled,
+            reason=reason or "cancelled as requested",
+        )
+        return
+    if fo.request_status is RequestStatus.CANCELLATION_REQUESTED:
+        session.note("it already awaits the supplier's answer to a cancellation")
+        return
+    session.apply(CancellationRequested, quantities=share, reason=reason)
+    requested = session.fo.cancellation_requested or ()
+    session.schedule(
+        EffectKind.REQUEST_CANCELLATION,
+        quantities={item.line_id: item.quantity for item in requested},
+    )
+
+
+_HANDLERS: dict[type[Message], Callable[[Flows, object], Flow[Outcome]]] = {
+    OrderPlaced: Flows._order_placed,  # type: ignore[dict-item]
+    OrderDataUpdated: Flows._order_data_updated,  # type: ignore[dict-item]
+    StockReported: Flows._stock_reported,  # type: ignore[dict-item]
+    PurchaseArrived: Flows._purchase_arrived,  # type: ignore[dict-item]
+    LabelBought: Flows._label_bought,  # type: ignore[dict-item]
+    TrackingReported: Flows._tracking_reported,  # type: ignore[dict-item]
+    OrderCancellationRequested: Flows._cancellation_requested,  # type: ignore[dict-item]
+    SupplierRejected: Flows._supplier_rejected,  # type: ignore[dict-item]
+    RetryFailedEffects: Flows._retry_failed,  # type: ignore[dict-item]
+    Tick: Flows._tick,  # type: ignore[dict-item]
+}

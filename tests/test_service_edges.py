@@ -1,0 +1,403 @@
+"""The service at awkward moments: work on hold, cancellations racing labels, restocks that slip,
+switches of several lines, crashes between two saves, stale reports, poisoned work."""
+
+from __future__ import annotations
+
+import pytest
+
+from fulfillment_core import (
+    CatalogEntry,
+    EffectsScheduled,
+    InWarehouse,
+    LineQuantity,
+    MessageNoted,
+    NotificationKind,
+    SkuSource,
+    WorkStatus,
+)
+from fulfillment_core.exceptions import RetryableAdapterError, ValidationError
+from fulfillment_core.messages import (
+    Message,
+    OrderCancellationRequested,
+    OrderDataUpdated,
+    OrderPlaced,
+    PurchaseArrived,
+    StockReported,
+    Tick,
+)
+from fulfillment_core.testing import (
+    PHONE_CASE_CUSTOMS,
+    InMemoryRepository,
+    make_address,
+    make_catalog,
+    make_line,
+    make_order,
+)
+
+from service_world import BACKUP, MUG, PRIMARY, World
+
+FO_ID = f"5912338890017:{PRIMARY}"
+NO_ZIP = make_address(postal_code=None)
+
+
+def timeout(port: str, operation: str) -> RetryableAdapterError:
+    return RetryableAdapterError(port, operation, "timed out")
+
+
+class CrashError(Exception):
+    """The process died."""
+
+
+# --------------------------------------------------------------------------- held work
+
+
+def test_a_request_pending_when_the_work_is_held_waits_for_the_release() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.supplier.fail_next("submit_request", timeout("supplier", "submit_request"))
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.handle(OrderDataUpdated(key="u-1", order=make_order(shipping_address=NO_ZIP)))
+    assert world.supplier.requests == []  # not sent with the broken address
+    world.handle(OrderDataUpdated(key="u-2", order=make_order()))
+    assert [r.shipping_address.postal_code for r in world.supplier.requests] == ["94043"]
+    assert world.work(FO_ID).status is WorkStatus.SHIPPED
+
+
+def test_no_label_is_bought_for_held_work_and_a_new_address_gets_a_new_parcel() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.carrier.fail_next("buy_label", timeout("carrier", "buy_label"))
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.handle(OrderDataUpdated(key="u-1", order=make_order(shipping_address=NO_ZIP)))
+    assert world.carrier.labels == {}
+    moved = make_address(address1="2 Newer Street", postal_code="94041")
+    world.handle(OrderDataUpdated(key="u-2", order=make_order(shipping_address=moved)))
+    (label,) = world.carrier.labels.values()
+    (request,) = [p for p in world.carrier.quote_requests if p.destination == moved][:1]
+    assert request.destination.address1 == "2 Newer Street"
+    assert world.work(FO_ID).shipments[0].tracking_numbers == (label.tracking_number,)
+
+
+def test_a_factory_purchase_waits_while_the_work_is_held_and_is_made_once() -> None:
+    world = World()
+    world.at_factory("SZ-PC-1501-B")
+    world.supplier.fail_next("purchase", timeout("supplier", "purchase"))
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.handle(OrderDataUpdated(key="u-1", order=make_order(shipping_address=NO_ZIP)))
+    assert world.supplier.purchases == []
+    world.handle(OrderDataUpdated(key="u-2", order=make_order()))
+    assert len(world.supplier.purchases) == 1
+
+
+def test_goods_arriving_for_held_work_are_received_when_the_hold_is_released() -> None:
+    world = World()
+    world.at_factory("SZ-PC-1501-B")
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    ((_, _, _, confirmation),) = world.supplier.purchases
+    world.handle(OrderDataUpdated(key="u-1", order=make_order(shipping_address=NO_ZIP)))
+    arrived = world.handle(
+        PurchaseArrived(key="p-1", fulfillment_order_id=FO_ID, purchase_id=confirmation.purchase_id)
+    )
+    assert "arrived while on_hold" in arrived.notes[0]
+    assert [e.kind.value for e in world.work(FO_ID).outbox] == ["receive"]
+    world.handle(OrderDataUpdated(key="u-2", order=make_order()))
+    assert world.work(FO_ID).status is WorkStatus.SHIPPED
+
+
+def test_a_stock_report_skips_held_work_and_restocks_the_rest() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order(id="A1")))
+    world.handle(OrderPlaced(key="o-2", order=make_order(id="B2")))
+    world.handle(OrderDataUpdated(key="u-1", order=make_order(id="A1", shipping_address=NO_ZIP)))
+    stock = InWarehouse("SZ-PC-1501-B", as_of=world.clock.now(), quantity=1)
+    outcome = world.handle(StockReported(key="s-1", supplier_id=PRIMARY, stock=stock))
+    assert outcome.notes == (f"A1:{PRIMARY}: on_hold, not restocked",)
+    assert world.work(f"B2:{PRIMARY}").status is WorkStatus.SHIPPED
+    assert world.work(f"A1:{PRIMARY}").line("line-1").backordered == 1
+
+
+# --------------------------------------------------------------------------- cancellations
+
+
+def test_a_cancellation_while_a_label_is_pending_stops_the_parcel() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.carrier.fail_next("buy_label", timeout("carrier", "buy_label"))
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.CANCELLED
+    assert world.carrier.labels == {}
+    assert world.notifier.kinds() == [NotificationKind.CANCELLED]
+
+
+def test_a_cancellation_reported_twice_after_a_crash_reaches_the_storefront_once() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    storefront = world.storefront
+    original = storefront.report_cancellation
+
+    def report_then_die(*args: object, **kwargs: object) -> None:
+        original(*args, **kwargs)  # type: ignore[arg-type]
+        raise CrashError("died after reporting")
+
+    storefront.report_cancellation = report_then_die  # type: ignore[method-assign]
+    with pytest.raises(CrashError):
+        world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017"))
+    storefront.report_cancellation = original  # type: ignore[method-assign]
+    world.handle(Tick(key="t-1"))
+    assert len(storefront.cancellations) == 1
+    assert world.work(FO_ID).outbox == ()
+
+
+def test_units_the_service_takes_away_are_withdrawn_from_the_supplier() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=30)
+    world.in_warehouse("YW-C15-B", backup=True)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    assert world.supplier.cancellation_requests == [(FO_ID, (LineQuantity("line-1", 1),))]
+    assert world.work(FO_ID).status is WorkStatus.CANCELLED
+
+
+# --------------------------------------------------------------------------- switches
+
+
+def test_two_lines_switched_to_one_backup_go_to_one_new_work() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=30)
+    world.in_warehouse("YW-C15-B", backup=True)
+    lines = (make_line(0, quantity=2), make_line(1, quantity=3))
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=lines)))
+    (backup_id,) = [i for i in world.repository.ids() if BACKUP in i]
+    backup = world.work(backup_id)
+    assert [(line.line_id, line.shipped) for line in backup.lines] == [("line-1", 2), ("line-2", 3)]
+    (switched,) = [n for n in world.notifier.sent if n.kind is NotificationKind.SUPPLIER_SWITCHED]
+    assert switched.detail("lines") == "line-1 x2, line-2 x3"
+
+
+def test_a_backup_that_does_not_ship_to_the_customer_is_not_offered() -> None:
+    world = World()
+    world.backup = world.backup.__class__(
+        id=BACKUP, name="Yiwu Case Co", timezone="Asia/Shanghai", country="CN",
+        destinations={"GB"},
+    )  # fmt: skip
+    world.service = world.sync_service(suppliers=[world.primary, world.backup])
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=30)
+    world.in_warehouse("YW-C15-B", backup=True)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    assert world.backup_supplier.requests == []
+    assert world.work(FO_ID).status is WorkStatus.CANCELLED
+
+
+def test_a_backup_that_cannot_answer_offers_nothing_and_the_rest_goes_on() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=30)
+    world.in_warehouse("SZ-88121-R-M")
+    world.backup_supplier.fail_next("stock", timeout("supplier", "stock"))
+    lines = (make_line(0), make_line(1, sku="TEE-RED-M", title="Tee"))
+    outcome = world.handle(OrderPlaced(key="o-1", order=make_order(line_items=lines)))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.SHIPPED
+    assert work.line("line-1").cancelled == 1
+    assert work.holds == ()
+    assert any("did not answer" in note for note in outcome.notes) or any(
+        "did not answer" in (e.note or "") for e in work.history if hasattr(e, "note")
+    )
+
+
+# --------------------------------------------------------------------------- restocks
+
+
+def test_a_restock_that_slips_is_followed_to_its_new_date() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.clock.advance(days=2, minutes=1)
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(Tick(key="t-1"))
+    work = world.work(FO_ID)
+    assert work.line("line-1").restock_eta == world.clock.now().add(days=2)
+    assert world.notifier.kinds()[-1] is NotificationKind.BACKORDERED
+    world.clock.advance(days=2, minutes=1)
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(Tick(key="t-2"))
+    assert world.work(FO_ID).status is WorkStatus.SHIPPED
+
+
+def test_a_restock_now_at_the_factory_is_bought_for_the_waiting_units() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.clock.advance(days=2, minutes=1)
+    world.at_factory("SZ-PC-1501-B", ready_in_days=1)
+    world.handle(Tick(key="t-1"))
+    ((_, _, units, confirmation),) = world.supplier.purchases
+    assert units == 1
+    world.handle(
+        PurchaseArrived(key="p-1", fulfillment_order_id=FO_ID, purchase_id=confirmation.purchase_id)
+    )
+    assert world.work(FO_ID).status is WorkStatus.SHIPPED
+
+
+def test_a_redelivered_stock_report_does_not_hand_out_the_same_unit_twice() -> None:
+    class DiesOnSecondSave(InMemoryRepository):
+        armed = False
+
+        def save(self, fulfillment_order: object, expected_version: int) -> None:
+            if self.armed and fulfillment_order.id.startswith("B2"):  # type: ignore[attr-defined]
+                self.armed = False
+                raise CrashError("died saving B2")
+            super().save(fulfillment_order, expected_version)  # type: ignore[arg-type]
+
+    world = World()
+    world.repository = DiesOnSecondSave()
+    world.service = world.sync_service()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order(id="A1")))
+    world.handle(OrderPlaced(key="o-2", order=make_order(id="B2")))
+    stock = InWarehouse("SZ-PC-1501-B", as_of=world.clock.now(), quantity=1)
+    world.repository.armed = True
+    with pytest.raises(CrashError):
+        world.handle(StockReported(key="s-1", supplier_id=PRIMARY, stock=stock))
+    world.handle(StockReported(key="s-1", supplier_id=PRIMARY, stock=stock))
+    in_hand = sum(
+        world.work(f"{order}:{PRIMARY}").line("line-1").in_progress
+        + world.work(f"{order}:{PRIMARY}").line("line-1").shipped
+        for order in ("A1", "B2")
+    )
+    assert in_hand == 1
+
+
+# --------------------------------------------------------------------------- placing and routing
+
+
+def test_a_placement_that_died_between_two_suppliers_works_is_completed_on_redelivery() -> None:
+    class DiesOnSecondAdd(InMemoryRepository):
+        adds = 0
+
+        def add(self, fulfillment_order: object) -> None:
+            self.adds += 1
+            if self.adds == 2:
+                raise CrashError("died before the second add")
+            super().add(fulfillment_order)  # type: ignore[arg-type]
+
+    bag = CatalogEntry("BAG-1", [SkuSource(BACKUP, "YW-BAG-1")], customs=PHONE_CASE_CUSTOMS)
+    world = World()
+    world.catalog = make_catalog(MUG, bag)
+    world.repository = DiesOnSecondAdd()
+    world.service = world.sync_service(catalog=world.catalog)
+    world.in_warehouse("SZ-PC-1501-B")
+    world.in_warehouse("YW-BAG-1", backup=True)
+    order = make_order(line_items=(make_line(0), make_line(1, sku="BAG-1", title="Bag")))
+    with pytest.raises(CrashError):
+        world.handle(OrderPlaced(key="o-1", order=order))
+    world.handle(OrderPlaced(key="o-1", order=order))  # the webhook again
+    statuses = {i: world.work(i).status for i in world.repository.ids()}
+    assert statuses == {
+        FO_ID: WorkStatus.SHIPPED,
+        f"5912338890017:{BACKUP}": WorkStatus.SHIPPED,
+    }
+
+
+def test_a_line_mapped_after_the_order_came_gets_its_own_work_on_the_data_update() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.in_warehouse("SZ-BAG-1")
+    order = make_order(line_items=(make_line(0), make_line(1, sku="BAG-1", title="Bag")))
+    world.handle(OrderPlaced(key="o-1", order=order))
+    assert world.work(FO_ID).status is WorkStatus.ON_HOLD
+    bag = CatalogEntry("BAG-1", [SkuSource(PRIMARY, "SZ-BAG-1")], customs=PHONE_CASE_CUSTOMS)
+    world.service = world.sync_service(catalog=make_catalog(MUG, bag))  # the merchant maps it
+    world.handle(OrderDataUpdated(key="u-1", order=order))
+    shipped = {
+        line.line_id: line.shipped
+        for fo_id in world.repository.ids()
+        for line in world.work(fo_id).lines
+    }
+    assert shipped == {"line-1": 1, "line-2": 1}
+
+
+def test_an_order_nobody_could_route_is_routed_again_once_mapped() -> None:
+    world = World()
+    world.in_warehouse("SZ-BAG-1")
+    order = make_order(line_items=(make_line(0, sku="BAG-1", title="Bag"),))
+    world.handle(OrderPlaced(key="o-1", order=order))
+    bag = CatalogEntry("BAG-1", [SkuSource(PRIMARY, "SZ-BAG-1")], customs=PHONE_CASE_CUSTOMS)
+    world.service = world.sync_service(catalog=make_catalog(MUG, bag))
+    world.handle(OrderDataUpdated(key="u-1", order=order))
+    statuses = sorted(world.work(i).status.value for i in world.repository.ids())
+    assert statuses == ["cancelled", "shipped"]  # the unmapped placeholder, then the real work
+    assert world.storefront.cancellations == []  # moved, not cancelled for the customer
+
+
+# --------------------------------------------------------------------------- replays and poison
+
+
+def test_a_data_update_that_changed_nothing_is_recognised_when_it_comes_again() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    first = make_order(shipping_address=make_address(address1="1 New Street"))
+    world.handle(OrderDataUpdated(key="u-1", order=first))
+    world.handle(OrderDataUpdated(key="u-2", order=make_order(shipping_address=NO_ZIP)))
+    again = world.handle(OrderDataUpdated(key="u-1", order=first))
+    assert again.replayed
+    assert world.work(FO_ID).status is WorkStatus.ON_HOLD
+    assert any(isinstance(e, MessageNoted) for e in world.work(FO_ID).history)
+
+
+def test_a_replayed_tick_schedules_nothing_at_all() -> None:
+    world = World()
+    world.handle(OrderPlaced(key="o-1", order=make_order(shipping_address=NO_ZIP)))
+    world.clock.advance(days=10)
+    world.handle(Tick(key="t-1"))
+    scheduled = [e for e in world.work(FO_ID).history if isinstance(e, EffectsScheduled)]
+    world.handle(Tick(key="t-1"))
+    again = [e for e in world.work(FO_ID).history if isinstance(e, EffectsScheduled)]
+    assert again == scheduled
+
+
+def test_an_order_of_many_lines_is_sourced_with_a_short_note() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B", quantity=500)
+    lines = tuple(make_line(i) for i in range(90))
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=lines)))
+    assert world.work(FO_ID).status is WorkStatus.SHIPPED
+
+
+def test_one_work_raising_does_not_keep_a_tick_from_the_others() -> None:
+    class Breaks:
+        def __init__(self, fake: object) -> None:
+            self.fake = fake
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.fake, name)
+
+        def stock(self, supplier_skus: object) -> object:
+            if "SZ-MUG-W" in supplier_skus:  # type: ignore[operator]
+                raise TypeError("the adapter has a bug")
+            return self.fake.stock(supplier_skus)  # type: ignore[attr-defined]
+
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.supplier = Breaks(world.supplier)  # type: ignore[assignment]
+    world.service = world.sync_service()
+    world.carrier.fail_next("buy_label", timeout("carrier", "buy_label"))
+    world.handle(OrderPlaced(key="o-1", order=make_order(id="B2")))
+    with pytest.raises(TypeError):
+        world.handle(OrderPlaced(key="o-2", order=make_order(id="A1", line_items=[
+            make_line(0, sku="MUG-WHT", title="Mug")])))  # fmt: skip
+    with pytest.raises(TypeError):  # the bug is raised, after the other work was retried
+        world.handle(Tick(key="t-1"))
+    assert world.work(f"B2:{PRIMARY}").status is WorkStatus.SHIPPED
+
+
+def test_a_message_the_service_does_not_know_is_refused_by_name() -> None:
+    class Ping(Message):
+        pass
+
+    with pytest.raises(ValidationError) as error:
+        World().handle(Ping(key="p-1"))
+    assert error.value.paths == ("message",)

@@ -338,10 +338,10 @@ def test_cancelling_delivered_work_is_a_note_not_an_error() -> None:
                                   events=journey))  # fmt: skip
     outcome = world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017"))
     assert outcome.events == ()
-    assert "nothing left to cancel" in outcome.notes[0]
+    assert "nothing of it left to cancel" in outcome.notes[0]
 
 
-def test_a_cancellation_names_lines_the_order_does_not_have_or_has_too_few_of() -> None:
+def test_a_cancellation_names_lines_the_order_lacks_and_cancels_what_is_left_of_the_rest() -> None:
     world = World()
     world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
     placed(world)
@@ -351,7 +351,12 @@ def test_a_cancellation_names_lines_the_order_does_not_have_or_has_too_few_of() 
                 key="c-1", order_id="5912338890017", quantities={"line-1": 2, "line-9": 1}
             )
         )
-    assert error.value.paths == ("quantities.line-1", "quantities.line-9")
+    assert error.value.paths == ("quantities.line-9",)
+    late = world.handle(
+        OrderCancellationRequested(key="c-3", order_id="5912338890017", quantities={"line-1": 2})
+    )
+    assert "2 asked, 1 not yet shipped or cancelled" in late.notes[0]
+    assert world.work(FO_ID).status is WorkStatus.CANCELLED
     with pytest.raises(NotFoundError):
         world.handle(OrderCancellationRequested(key="c-2", order_id="no-such-order"))
 

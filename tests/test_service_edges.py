@@ -15,7 +15,11 @@ from fulfillment_core import (
     SkuSource,
     WorkStatus,
 )
-from fulfillment_core.exceptions import RetryableAdapterError, ValidationError
+from fulfillment_core.exceptions import (
+    PermanentAdapterError,
+    RetryableAdapterError,
+    ValidationError,
+)
 from fulfillment_core.messages import (
     Message,
     OrderCancellationRequested,
@@ -191,11 +195,25 @@ def test_a_backup_that_does_not_ship_to_the_customer_is_not_offered() -> None:
     assert world.work(FO_ID).status is WorkStatus.CANCELLED
 
 
+def test_a_backup_that_times_out_is_asked_again_rather_than_passed_over() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=30)
+    world.in_warehouse("YW-C15-B", backup=True)
+    world.backup_supplier.fail_next("stock", timeout("supplier", "stock"))
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    assert world.work(FO_ID).status is WorkStatus.ACCEPTED
+    world.handle(Tick(key="t-1"))
+    (backup_id,) = [i for i in world.repository.ids() if BACKUP in i]
+    assert world.work(backup_id).status is WorkStatus.SHIPPED
+
+
 def test_a_backup_that_cannot_answer_offers_nothing_and_the_rest_goes_on() -> None:
     world = World()
     world.out_of_stock("SZ-PC-1501-B", restock_in_days=30)
     world.in_warehouse("SZ-88121-R-M")
-    world.backup_supplier.fail_next("stock", timeout("supplier", "stock"))
+    world.backup_supplier.fail_next(
+        "stock", PermanentAdapterError("supplier", "stock", "account closed")
+    )
     lines = (make_line(0), make_line(1, sku="TEE-RED-M", title="Tee"))
     outcome = world.handle(OrderPlaced(key="o-1", order=make_order(line_items=lines)))
     work = world.work(FO_ID)

@@ -22,6 +22,7 @@ from fulfillment_core import (
     FulfillmentOrder,
     InWarehouse,
     LineQuantity,
+    OutOfStock,
     Shipment,
     TrackingEvent,
     TrackingStatus,
@@ -36,6 +37,7 @@ from fulfillment_core.messages import (
     Outcome,
     PurchaseArrived,
     StockReported,
+    SupplierRejected,
     Tick,
     TrackingReported,
 )
@@ -44,13 +46,15 @@ from fulfillment_core.testing import (
     PLACED_AT,
     InMemoryRepository,
     make_address,
+    make_line,
     make_order,
     make_policy,
 )
 
-from service_world import PRIMARY, THREE_LINES, World
+from service_world import BACKUP, PRIMARY, THREE_LINES, World
 
 FO_ID = f"5912338890017:{PRIMARY}"
+SECOND = "5912338890018"
 
 
 def _port_calls(world: World) -> dict[str, list[str]]:
@@ -275,6 +279,64 @@ def test_two_services_racing_on_one_work_never_lose_an_update(retries: int) -> N
     assert conflicts > races // 10 if retries == 0 else conflicts == 0
 
 
+def _supplier_race_messages(rng: random.Random, purchase_id: str) -> tuple[Message, Message]:
+    """Two messages racing on backordered work: the factory's goods arriving, a cancellation of
+    one unit, the supplier giving up, a tick; or the same webhook twice."""
+    pool: list[Message] = [
+        PurchaseArrived(key="arrived", fulfillment_order_id=FO_ID, purchase_id=purchase_id),
+        OrderCancellationRequested(
+            key="cancel-one", order_id="5912338890017", quantities={"line-1": 1}, reason="one"
+        ),
+        SupplierRejected(key="gave-up", fulfillment_order_id=FO_ID, reason="factory closed"),
+        Tick(key="tick"),
+    ]
+    first = rng.choice(pool)
+    return first, (first if rng.random() < 0.2 else rng.choice(pool))
+
+
+def test_races_through_the_supplier_carrier_and_storefront_lose_nothing_and_repeat_nothing() -> (
+    None
+):
+    for race in range(1_000):
+        rng = random.Random(race)
+        world = World(max_conflict_retries=0)
+        world.repository = RecordingRepository()
+        world.service = world.sync_service()
+        world.at_factory("SZ-PC-1501-B")
+        world.handle(
+            OrderPlaced(key="placed", order=make_order(line_items=[make_line(0, quantity=2)]))
+        )
+        ((_, _, _, confirmation),) = world.supplier.purchases
+        world.repository.stored_histories.clear()
+        messages = _supplier_race_messages(rng, confirmation.purchase_id)
+        one, two = world.sync_service(), world.sync_service()
+        steppers = [Stepper(one, messages[0]), Stepper(two, messages[1])]
+        while not all(s.done for s in steppers):
+            rng.choice([s for s in steppers if not s.done]).step()
+        for stepper, message in zip(steppers, messages, strict=True):
+            if stepper.error is not None:
+                world.handle(message)  # the loser's message comes again
+        world.handle(Tick(key="after"))
+        final = world.repository.get(FO_ID)
+        for history in world.repository.stored_histories:
+            assert final.history[: len(history)] == history, f"race {race} lost an update"
+        for message in {m.key: m for m in messages}.values():
+            if not isinstance(message, Tick):
+                keyed = [e for e in final.history if e.key == message.key]
+                assert len(keyed) == 1, f"race {race}: {message.key} applied {len(keyed)} times"
+        assert final.outbox == (), f"race {race}: {[e.id for e in final.outbox]} left pending"
+        assert len(world.supplier.purchases) == 1
+        live = [
+            label
+            for label in world.carrier.labels.values()
+            if label.tracking_number not in world.carrier.voided  # bought, then overtaken
+        ]
+        assert len(live) == len(final.shipments), f"race {race}: labels {live}"
+        assert set(world.storefront.fulfillments) == {s.id for s in final.shipments}
+        reported = sum(q.quantity for c in world.storefront.cancellations for q in c[2])
+        assert reported == final.line("line-1").cancelled, f"race {race}: reported {reported}"
+
+
 def test_a_stale_save_is_reloaded_and_decided_again_when_retries_are_allowed() -> None:
     world = World(max_conflict_retries=1)
     world.repository.add(_shipped_work("fo-1"))
@@ -349,6 +411,7 @@ def _faulty_world(faults: Faults) -> World:
     world = World(make_policy(split="ship_complete"))
     world.storefront = Faulty(world.storefront, faults)  # type: ignore[assignment]
     world.supplier = Faulty(world.supplier, faults)  # type: ignore[assignment]
+    world.backup_supplier = Faulty(world.backup_supplier, faults)  # type: ignore[assignment]
     world.carrier = Faulty(world.carrier, faults)  # type: ignore[assignment]
     world.notifier = Faulty(world.notifier, faults)  # type: ignore[assignment]
     world.repository = Faulty(  # type: ignore[assignment]
@@ -359,13 +422,29 @@ def _faulty_world(faults: Faults) -> World:
 
 
 def _seed_script(world: World) -> Iterator[Message]:
-    """The seed's process as messages, the clock moving between them."""
+    """The seed's process as messages, the clock moving between them; and a second order whose
+    case is switched to the backup supplier and one of whose two mugs is cancelled."""
     world.in_warehouse("SZ-PC-1501-B")
     world.at_factory("SZ-88121-R-M", ready_in_days=1)
     world.out_of_stock("SZ-MUG-W", restock_in_days=3)
     broken = make_order(line_items=THREE_LINES, shipping_address=make_address(postal_code=None))
     yield OrderPlaced(key="orders-create-1", order=broken)
     yield OrderDataUpdated(key="orders-updated-1", order=make_order(line_items=THREE_LINES))
+    world.supplier._fake.set_stock(  # type: ignore[attr-defined]
+        "SZ-PC-1501-B",
+        OutOfStock(
+            "SZ-PC-1501-B", as_of=world.clock.now(), restock_eta=world.clock.now().add(days=30)
+        ),
+    )
+    world.backup_supplier._fake.set_stock(  # type: ignore[attr-defined]
+        "YW-C15-B", InWarehouse("YW-C15-B", as_of=world.clock.now(), quantity=5)
+    )
+    mugs = make_line(1, sku="MUG-WHT", quantity=2, title="Ceramic mug - White")
+    second = make_order(id=SECOND, reference="#1002", line_items=(make_line(0), mugs))
+    yield OrderPlaced(key="orders-create-2", order=second)
+    yield OrderCancellationRequested(
+        key="orders-cancel-2", order_id=SECOND, quantities={"line-2": 1}, reason="one is enough"
+    )
     world.clock.advance(days=1)
     ((_, _, _, confirmation),) = world.supplier._fake.purchases  # type: ignore[attr-defined]
     yield PurchaseArrived(
@@ -387,31 +466,50 @@ def _seed_script(world: World) -> Iterator[Message]:
 
 def _run_script(faults: Faults) -> World:
     world = _faulty_world(faults)
+    ticks = [Tick(key=f"tick-late-{extra}") for extra in range(3)]
     for index, message in enumerate(_seed_script(world)):
-        try:
-            world.handle(message)
-        except (CrashError, RetryableAdapterError):
-            world.handle(message)  # the webhook is redelivered
-        world.handle(Tick(key=f"tick-{index}"))
-    for extra in range(3):  # later ticks retry what a failure left pending
-        world.handle(Tick(key=f"tick-late-{extra}"))
+        for delivery in (message, Tick(key=f"tick-{index}")):
+            try:
+                world.handle(delivery)
+            except (CrashError, RetryableAdapterError):
+                world.handle(delivery)  # the webhook (or the tick) comes again
+    for tick in ticks:  # later ticks retry what a failure left pending
+        world.handle(tick)
     return world
 
 
 def _observed(world: World) -> dict[str, Any]:
-    work = world.repository.get(FO_ID)
-    fakes = {name: getattr(world, name)._fake for name in ("storefront", "supplier", "carrier")}
+    fakes = {
+        name: getattr(world, name)._fake
+        for name in ("storefront", "supplier", "backup_supplier", "carrier")
+    }
+    works = {fo_id: world.repository.get(fo_id) for fo_id in world.repository.ids()}
     return {
-        "status": work.status,
-        "ledger": work.lines,
-        "shipments": [(s.id, s.tracking_numbers, s.status) for s in work.shipments],
-        "outbox": work.outbox,
-        "failed": work.failed_effects,
-        "fulfillments": fakes["storefront"].fulfillments,
+        "work": {
+            fo_id: (
+                work.status,
+                work.lines,
+                [(s.id, s.carrier, s.service, s.status) for s in work.shipments],
+                work.outbox,
+                work.failed_effects,
+            )
+            for fo_id, work in works.items()
+        },
+        # Tracking numbers come from a counter shared by every parcel, so a retry may change
+        # which parcel gets which: compare parcels by id and count the numbers instead.
+        "fulfillments": {
+            shipment_id: (f.items, f.tracking_company, len(f.tracking_numbers))
+            for shipment_id, f in fakes["storefront"].fulfillments.items()
+        },
         "holds": fakes["storefront"].holds,
-        "requests": fakes["supplier"].requests,
+        "cancellations": fakes["storefront"].cancellations,
+        "requests": fakes["supplier"].requests + fakes["backup_supplier"].requests,
         "purchases": len(fakes["supplier"].purchases),
-        "labels": fakes["carrier"].labels,
+        "cancellation_requests": fakes["supplier"].cancellation_requests,
+        "labels": {
+            i: (label.carrier, label.service) for i, label in fakes["carrier"].labels.items()
+        },
+        "label_numbers": len({label.tracking_number for label in fakes["carrier"].labels.values()}),
         "voided": fakes["carrier"].voided,
         "told": Counter(
             (n.audience, n.kind, n.fulfillment_order_id, n.key)
@@ -426,10 +524,15 @@ _CALLS = _BASELINE_FAULTS.count
 
 
 def test_the_baseline_process_delivers_and_tells_everyone_once() -> None:
-    assert _BASELINE["status"] is WorkStatus.DELIVERED
-    assert _BASELINE["outbox"] == ()
+    statuses = {fo_id: work[0] for fo_id, work in _BASELINE["work"].items()}
+    assert statuses[FO_ID] is WorkStatus.DELIVERED
+    assert statuses[f"{SECOND}:{PRIMARY}"] is WorkStatus.SHIPPED  # one mug, no tracking fed
+    backups = [status for fo_id, status in statuses.items() if BACKUP in fo_id]
+    assert backups == [WorkStatus.SHIPPED]
+    assert all(work[3] == () for work in _BASELINE["work"].values())
+    assert len(_BASELINE["cancellations"]) == 1
     assert all(count == 1 for count in _BASELINE["told"].values())
-    assert _CALLS > 30
+    assert _CALLS > 60
 
 
 @pytest.mark.parametrize("mode", ["retryable", "crash-before", "crash-after"])

@@ -56,7 +56,7 @@ from ._session import (
     waiting_for_restock,
 )
 
-__all__ = ["Apply", "perform"]
+__all__ = ["Apply", "UnusedLabelsError", "bought_labels", "perform"]
 
 #: Applies an effect's result to a session on the work; returns a note (or ``None``).
 Apply = Callable[[Session], "str | None"]
@@ -229,9 +229,11 @@ def _source(
                     offered = yield from ask(
                         "supplier", "stock", [source.supplier_sku], supplier_id=source.supplier_id
                     )
-                except AdapterError as error:  # a backup that cannot answer offers nothing
+                except AdapterError as error:
+                    if error.retryable:
+                        raise  # ask again later, rather than decide without the backup
                     notes.append(f"backup {source.supplier_id} did not answer: {error}")
-                    continue
+                    continue  # a backup that cannot answer for good offers nothing
                 status = offered.get(source.supplier_sku) if isinstance(offered, Mapping) else None
                 if isinstance(status, StockStatus):
                     backups.setdefault(item.line_id, []).append(BackupOffer(source, status))
@@ -484,7 +486,13 @@ def _ship(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
             raise UnusedLabelsError(bought) from None
         return f"{len(bought)} parcel(s): {numbers}"
 
+    apply.labels = [label for _, _, label in bought]  # type: ignore[attr-defined]
     return apply
+
+
+def bought_labels(result: Apply | None) -> list[Label]:
+    """The labels an effect's port calls bought (only a ``ship`` buys any)."""
+    return list(getattr(result, "labels", ()))
 
 
 class UnusedLabelsError(FulfillmentError):

@@ -57,7 +57,7 @@ from fulfillment_core.sla import sla_breaches
 from fulfillment_core.stock import InWarehouse
 
 from ._calls import Flow, PortCall, ask, get_work
-from ._effects import Apply, UnusedLabelsError, perform
+from ._effects import Apply, UnusedLabelsError, bought_labels, perform
 from ._session import (
     OUTBOX_PATH,
     Session,
@@ -75,6 +75,9 @@ __all__ = ["Flows"]
 
 #: How many effects one work may carry out in one flow (a guard against a loop).
 MAX_EFFECT_STEPS = 200
+
+#: How often a flow tries to record the voiding of labels only it knows were bought.
+_VOID_ATTEMPTS = 20
 
 
 class Flows:
@@ -259,21 +262,55 @@ class Flows:
             result = yield from perform(self._setup, fo, effect, now)
         except FulfillmentError as error:  # an adapter's, or data the effect cannot go on with
             failure = error
+        retries = self._setup.max_conflict_retries
         for attempt in itertools.count():
             if not any(e.id == effect.id for e in fo.outbox):
-                return fo, None  # carried out meanwhile by another worker
+                # Carried out meanwhile by another worker; labels this attempt bought that
+                # its parcels do not use must not be paid for.
+                return (yield from self._void_unused(fo, effect, result, now)), None
             version = fo.version
             session = self._settle_effect(fo, effect, now, failure, result)
             yield from self._add_new_work(session)
             try:
                 yield from ask("repository", "save", session.fo, version)
             except ConcurrencyError:
-                if attempt >= self._setup.max_conflict_retries:
-                    raise
                 fo = yield from get_work(fo.id)
+                still_pending = any(e.id == effect.id for e in fo.outbox)
+                # Labels were paid for and only this flow knows: keep at it until recorded.
+                limit = _VOID_ATTEMPTS if bought_labels(result) else retries
+                if attempt >= limit and still_pending:
+                    raise
                 continue
             return session.fo, session
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _void_unused(
+        self, fo: FulfillmentOrder, effect: Effect, result: Apply | None, now: pendulum.DateTime
+    ) -> Flow[FulfillmentOrder]:
+        """Schedule voiding the labels ``result`` bought that no parcel of the work uses. The
+        labels are known to this flow only, so it keeps trying through other workers' saves."""
+        for _ in range(_VOID_ATTEMPTS):
+            used = {number for shipment in fo.shipments for number in shipment.tracking_numbers}
+            unused = [
+                label.tracking_number
+                for label in bought_labels(result)
+                if label.tracking_number not in used
+                and not any(e.tracking_number == label.tracking_number for e in fo.effects)
+            ]
+            if not unused:
+                return fo
+            version = fo.version
+            session = Session(self._setup, fo, f"void:{effect.id}:{version}", now)
+            for number in unused:
+                session.schedule(EffectKind.VOID_LABEL, tracking_number=number)
+            session.finish()
+            try:
+                yield from ask("repository", "save", fo, version)
+            except ConcurrencyError:
+                fo = yield from get_work(fo.id)
+                continue
+            return fo
+        raise ConcurrencyError(fo.id, fo.version, None)
 
     def _settle_effect(
         self,
@@ -500,8 +537,9 @@ class Flows:
             if message.quantities is None
             else {q.line_id: q.quantity for q in message.quantities}
         )
+        notes: list[str] = []
         if wanted is not None:
-            _check_cancellable(message.order_id, wanted, existing)
+            notes = _check_cancellable(message.order_id, wanted, existing)
         sessions = []
         left = dict(wanted) if wanted is not None else None
         for fo in existing:
@@ -513,8 +551,6 @@ class Flows:
                     if take:
                         share[line.line_id] = take
                         left[line.line_id] -= take
-                if not share:
-                    continue
 
             def decide(session: Session, share: dict[str, int] | None = share) -> None:
                 _cancel_work(session, share, message.reason)
@@ -522,7 +558,7 @@ class Flows:
             session = yield from self._change(fo.id, message.key, now, decide)
             if session is not None:
                 sessions.append(session)
-        notes = yield from self._drain([s.fo for s in sessions], now)
+        notes += yield from self._drain([s.fo for s in sessions], now)
         return self._outcome(message.key, sessions, notes)
 
     # ------------------------------------------------------------------ messages: one work
@@ -811,29 +847,40 @@ def _restock_in_time(session: Session, stock: object) -> bool:
 
 def _check_cancellable(
     order_id: str, wanted: dict[str, int], existing: Sequence[FulfillmentOrder]
-) -> None:
+) -> list[str]:
+    """Refuse lines the order's work does not have; note (and leave out) units already shipped
+    or cancelled: a cancellation that comes late cancels what is left."""
     known: dict[str, int] = {}
     for fo in existing:
         for line in fo.lines:
             known[line.line_id] = known.get(line.line_id, 0) + line.remaining
     problems = [
-        Problem(
-            f"quantities.{line_id}",
-            f"order {order_id} has no line {line_id!r} with work"
-            if line_id not in known
-            else f"only {known[line_id]} unit(s) of line {line_id!r} are not yet shipped",
-        )
-        for line_id, quantity in wanted.items()
-        if known.get(line_id, 0) < quantity
+        Problem(f"quantities.{line_id}", f"order {order_id} has no line {line_id!r} with work")
+        for line_id in wanted
+        if line_id not in known
     ]
     if problems:
         raise ValidationError("OrderCancellationRequested", problems)
+    notes = []
+    for line_id, quantity in list(wanted.items()):
+        if known[line_id] < quantity:
+            notes.append(
+                f"line {line_id}: {quantity} asked, {known[line_id]} not yet shipped or cancelled"
+            )
+            wanted[line_id] = known[line_id]
+    return notes
 
 
 def _cancel_work(session: Session, share: dict[str, int] | None, reason: str | None) -> None:
     fo = session.fo
-    if fo.is_terminal or not fo.totals.remaining:
-        session.note(f"it is {fo.status}: nothing left to cancel")
+    if share is not None:  # what is left of it now (the work may have moved since)
+        share = {
+            line_id: min(units, fo.line(line_id).remaining)
+            for line_id, units in share.items()
+            if min(units, fo.line(line_id).remaining)
+        }
+    if fo.is_terminal or not fo.totals.remaining or share == {}:
+        session.note(f"it is {fo.status}: nothing of it left to cancel")
         return
     if not fo.work_started:
         cancelled = cancelling(session, WorkCancelled, quantities=share, reason=reason)

@@ -147,7 +147,7 @@ def per_second(run: Callable[[int], None], n: int, rounds: int) -> float:
 
 _AREAS = (
     ("fakes", "fulfillment_core/testing/"),
-    ("service", "fulfillment_core/service.py"),
+    ("service", "fulfillment_core/service/"),
     ("service", "fulfillment_core/messages.py"),
     ("core", "fulfillment_core/"),
 )

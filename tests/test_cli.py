@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from fulfillment_core import __version__
-from fulfillment_core.cli import main, run_demo
+from fulfillment_core import Order, __version__, to_dict
+from fulfillment_core.cli import DEMO_ORDERS, main, run_demo
 
 
 def test_the_demo_checks_three_orders_and_says_what_holds_them() -> None:
@@ -26,9 +28,15 @@ def test_the_demo_checks_three_orders_and_says_what_holds_them() -> None:
     assert text.endswith("1 of 3 orders can go to sourcing; 2 wait for data.\n")
 
 
-def test_main_runs_the_demo_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 0
+def test_the_demo_command_runs_the_demo_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
     assert "order data check" in capsys.readouterr().out
+
+
+def test_no_command_prints_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert all(command in out for command in ("simulate", "diagram", "check", "demo"))
 
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,10 +59,161 @@ def test_unknown_arguments_get_a_usage_message_not_a_trace(
 
 def test_python_dash_m_runs_the_same_command() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "fulfillment_core"],
+        [sys.executable, "-m", "fulfillment_core", "simulate", "--orders", "30", "--days", "2"],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    assert "1 of 3 orders can go to sourcing" in done.stdout
+    assert done.stdout.startswith("fulfillment-core simulate: 30 orders over 2 days")
+
+
+# --------------------------------------------------------------------------- simulate
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit:
+        code = int(exit.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_simulate_prints_every_part_of_the_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "simulate", "--orders", "80", "--days", "4", "--quiet")
+    assert code == 0
+    assert err == ""
+    for part in (
+        "orders by final status",
+        "processing time (business days, placed to handed over)",
+        "shipping time (business days, handed over to delivered)",
+        "on time against the promise:",
+        "delays by cause",
+        "cancelled units by reason",
+        "notifications (",
+        "processing days (orders)",
+    ):
+        assert part in out, part
+    assert "simulated in" not in out  # --quiet: nothing that changes from run to run
+
+
+def test_simulate_json_is_the_same_twice_and_holds_the_documented_keys(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, first, _ = _run(capsys, "simulate", "--orders", "60", "--days", "3", "--json")
+    _, second, _ = _run(capsys, "simulate", "--orders", "60", "--days", "3", "--json")
+    assert first == second
+    data = json.loads(first)
+    assert set(data) == {
+        "scenario",
+        "orders",
+        "processing_days",
+        "shipping_days",
+        "on_time",
+        "delays_by_cause",
+        "cancelled_units_by_reason",
+        "notifications",
+        "messages",
+        "peak_in_flight",
+        "simulated_until",
+    }
+    assert data["orders"]["placed"] == 60
+
+
+def test_simulate_compares_two_scenarios_on_the_same_seed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    patient = tmp_path / "patient.toml"
+    patient.write_text("[policy]\nmax_restock_wait_days = 15\n", encoding="utf-8")
+    code, out, _ = _run(
+        capsys, "simulate", "--orders", "80", "--days", "4", "--compare", str(patient)
+    )
+    assert code == 0
+    header = out.splitlines()[0]
+    assert "defaults" in header
+    assert "patient.toml" in header
+    assert any(line.startswith("on-time rate") for line in out.splitlines())
+
+
+def test_long_runs_show_progress_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "simulate", "--orders", "50", "--days", "2", "--progress")
+    assert code == 0
+    assert "simulate: 50 of 50 orders placed" in err
+    assert "simulate:" not in out.replace("fulfillment-core simulate:", "")
+
+
+def test_a_bad_scenario_file_names_the_key_and_exits_2_without_a_trace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[stock]\nwarehouse = 2\n", encoding="utf-8")
+    code, out, err = _run(capsys, "simulate", "--scenario", str(bad))
+    assert code == 2
+    assert "bad.toml: stock.warehouse: must be from 0 to 1" in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_a_missing_scenario_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "simulate", "--scenario", "/no/such/file.toml")
+    assert code == 2
+    assert "cannot read scenario /no/such/file.toml" in err
+
+
+def test_bad_numbers_get_a_usage_message(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "simulate", "--orders", "zero")
+    assert code == 2
+    assert "--orders: must be a whole number, got 'zero'" in err
+    code, _, err = _run(capsys, "simulate", "--orders", "0")
+    assert "must be at least 1" in err
+
+
+# --------------------------------------------------------------------------- check and diagram
+
+
+def test_check_exits_0_for_an_order_that_can_proceed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    order = tmp_path / "order.json"
+    order.write_text(json.dumps(to_dict(Order.from_shopify(DEMO_ORDERS[0]))), encoding="utf-8")
+    code, out, _ = _run(capsys, "check", str(order))
+    assert (code, out.splitlines()[0]) == (0, "order #1001: can proceed: every datum the "
+                                                "supplier needs is there")  # fmt: skip
+
+
+def test_check_exits_1_and_lists_the_holds_of_a_held_order(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    order = tmp_path / "order.json"
+    order.write_text(json.dumps(to_dict(Order.from_shopify(DEMO_ORDERS[1]))), encoding="utf-8")
+    code, out, _ = _run(capsys, "check", str(order))
+    assert code == 1
+    assert "ON HOLD" in out
+    assert "incorrect_address at shipping_address.postal_code" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [("{not json", "is not JSON"), ('{"id": 1}', "is not an order in the dict form")],
+)
+def test_check_exits_2_on_unreadable_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, said: str
+) -> None:
+    order = tmp_path / "order.json"
+    order.write_text(content, encoding="utf-8")
+    code, _, err = _run(capsys, "check", str(order))
+    assert code == 2
+    assert said in err
+    code, _, err = _run(capsys, "check", str(tmp_path / "missing.json"))
+    assert (code, "cannot read" in err) == (2, True)
+
+
+def test_diagram_prints_a_lifecycle_and_refuses_an_unknown_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(capsys, "diagram", "supplier-request")
+    assert (code, out.splitlines()[0]) == (0, "stateDiagram-v2")
+    code, _, err = _run(capsys, "diagram", "parcel")
+    assert code == 2
+    assert "no lifecycle 'parcel'; choose fulfillment-order" in err

@@ -1,21 +1,41 @@
 """The ``fulfillment-core`` command line (also ``python -m fulfillment_core``).
 
-For now it runs a short demonstration of the order data check: three real-shaped Shopify orders
-for a Shenzhen supplier, each read with :meth:`Order.from_shopify` and checked with
-:func:`check_order`, and prints what it found. This is the only module that prints.
+=========================  ======================================================================
+command                    what it does
+=========================  ======================================================================
+``simulate``               runs a what-if simulation of a shop through the real service and
+                           prints its report (``--json``, ``--compare FILE``, ``--scenario FILE``)
+``diagram NAME``           prints the Mermaid diagram of a lifecycle
+``check FILE``             checks an order (its JSON dict form); exit 0 when it can proceed, 1
+                           when held, 2 when the file cannot be read
+``demo``                   checks three real-shaped Shopify orders and says what holds them
+=========================  ======================================================================
+
+Bad arguments and bad files get one clear line on stderr and exit code 2, never a trace. This
+is the only module that prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+import attrs
 
 from . import __version__
 from .catalog import CatalogEntry, SkuSource, SupplierCatalog
 from .check import check_order
+from .diagrams import LIFECYCLES, mermaid
+from .exceptions import ValidationError
 from .order import CustomsInfo, Order
+from .scenario import Scenario, load_scenario
+from .serialization import from_dict
+from .simulate import Report, percentile, simulate
 from .supplier import Closure, Supplier
 
 DEMO_SUPPLIER = Supplier(
@@ -157,12 +177,300 @@ def run_demo(out: TextIO) -> int:
     return held
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# --------------------------------------------------------------------------- simulate
+
+
+def _report_lines(report: Report, wall: float | None = None) -> list[str]:
+    """The text report of a simulation."""
+    data = report.as_dict()
+    scenario = report.scenario
+    placed = report.placed or 1
+    lines = [
+        f"fulfillment-core simulate: {report.placed:,} orders over {scenario.days} days from"
+        f" {scenario.start.isoformat()} (seed {scenario.seed})",
+        f"policy: {scenario.service_strategy.value} service, restock wait up to"
+        f" {scenario.max_restock_wait_days} business days,"
+        f" backups {'on' if scenario.use_backup_suppliers else 'off'},"
+        f" {scenario.split.value.replace('_', ' ')}",
+        "",
+        "orders by final status",
+    ]
+    for status, count in sorted(report.by_status.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(f"  {status:<24}{count:>9,}  {count / placed:6.1%}")
+    lines.append("")
+    for title, name in (
+        ("processing time (business days, placed to handed over) ", "processing_days"),
+        ("shipping time (business days, handed over to delivered)", "shipping_days"),
+    ):
+        figures = data[name]
+        said = "   ".join(f"{p} {figures[p]}" for p in ("p50", "p90", "p99"))
+        lines.append(f"{title}  {said if figures['count'] else 'none shipped'}")
+    rate = report.on_time_rate
+    lines.append(
+        f"on time against the promise: {report.on_time:,} of {report.delivered:,} delivered"
+        + (f" ({rate:.1%})" if rate is not None else "")
+    )
+    lines += ["", "delays by cause (late orders; one may have several)"]
+    lines += _counted(report.delays) or ["  none"]
+    lines += ["", "cancelled units by reason"]
+    lines += _counted(report.cancelled_units) or ["  none"]
+    lines += ["", f"notifications ({sum(report.notifications.values()):,})"]
+    for (audience, kind), count in sorted(report.notifications.items()):
+        lines.append(f"  {audience:<9} {kind:<24}{count:>9,}")
+    lines += ["", "processing days (orders)"]
+    lines += _histogram(report.processing_days)
+    if wall is not None:
+        lines += ["", f"simulated in {wall:.1f} s"]
+    return lines
+
+
+def _counted(counter: Mapping[str, int]) -> list[str]:
+    return [
+        f"  {name:<34}{count:>9,}"
+        for name, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def _histogram(histogram: Mapping[int, int], width: int = 40) -> list[str]:
+    if not histogram:
+        return ["  none"]
+    top = max(histogram.values())
+    lines = []
+    for days in range(min(histogram), max(histogram) + 1):
+        count = histogram.get(days, 0)
+        bar = "#" * max(1, round(count * width / top)) if count else ""
+        lines.append(f"  {days:>3} | {bar:<{width}} {count:,}")
+    return lines
+
+
+def _compare_lines(first: Report, second: Report, names: tuple[str, str]) -> list[str]:
+    """Two reports side by side, one figure per row."""
+    rows: list[tuple[str, str, str]] = []
+
+    def add(label: str, a: object, b: object) -> None:
+        rows.append((label, _shown(a), _shown(b)))
+
+    add("orders placed", first.placed, second.placed)
+    for status in sorted(set(first.by_status) | set(second.by_status)):
+        add(f"orders {status}", first.by_status.get(status, 0), second.by_status.get(status, 0))
+    for name, a_hist, b_hist in (
+        ("processing", first.processing_days, second.processing_days),
+        ("shipping", first.shipping_days, second.shipping_days),
+    ):
+        for share in (0.5, 0.9, 0.99):
+            label = f"{name} days p{round(share * 100)}"
+            add(label, percentile(a_hist, share), percentile(b_hist, share))
+    add("on-time rate", first.on_time_rate, second.on_time_rate)
+    for cause in sorted(set(first.delays) | set(second.delays)):
+        add(f"late: {cause}", first.delays.get(cause, 0), second.delays.get(cause, 0))
+    for reason in sorted(set(first.cancelled_units) | set(second.cancelled_units)):
+        add(
+            f"cancelled units: {reason}",
+            first.cancelled_units.get(reason, 0),
+            second.cancelled_units.get(reason, 0),
+        )
+    for audience, kind in sorted(set(first.notifications) | set(second.notifications)):
+        add(
+            f"told {audience}: {kind}",
+            first.notifications.get((audience, kind), 0),
+            second.notifications.get((audience, kind), 0),
+        )
+    width = max(len(label) for label, _, _ in rows)
+    a_width = max(len(names[0]), *(len(a) for _, a, _ in rows))
+    b_width = max(len(names[1]), *(len(b) for _, _, b in rows))
+    lines = [f"{'':<{width}}  {names[0]:>{a_width}}  {names[1]:>{b_width}}"]
+    lines += [f"{label:<{width}}  {a:>{a_width}}  {b:>{b_width}}" for label, a, b in rows]
+    return lines
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.1%}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+#: Runs of this many orders or more show their progress on stderr by default.
+_LONG_RUN = 5_000
+
+
+class _UsageError(Exception):
+    """A clear error for the user: printed on one line, exit code 2."""
+
+
+def _read_scenario(path: str | None, *, base: Scenario | None = None) -> Scenario:
+    if path is None:
+        return base or Scenario()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _UsageError(f"cannot read scenario {path}: {error}") from None
+    try:
+        return load_scenario(text, base=base)
+    except ValidationError as error:
+        problems = "; ".join(f"{p.path or 'file'}: {p.message}" for p in error.problems)
+        raise _UsageError(f"{path}: {problems}") from None
+
+
+def _run(scenario: Scenario, err: TextIO, show: bool) -> tuple[Report, float]:
+    started = time.perf_counter()
+    progress = None
+    if show:
+
+        def progress(placed: int, total: int) -> None:
+            spent = time.perf_counter() - started
+            err.write(f"simulate: {placed:,} of {total:,} orders placed ({spent:.1f} s)\n")
+            err.flush()
+
+    report = simulate(scenario, progress=progress)
+    return report, time.perf_counter() - started
+
+
+def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    overrides: dict[str, Any] = {}
+    for name in ("seed", "orders", "days"):
+        value = getattr(args, name)
+        if value is not None:
+            overrides[name] = value
+    scenario = _read_scenario(args.scenario)
+    try:
+        scenario = load_scenario("", base=Scenario(**{**_fields(scenario), **overrides}))
+    except (TypeError, ValidationError) as error:  # pragma: no cover - argparse types guard
+        raise _UsageError(str(error)) from None
+    show = args.progress or (not args.quiet and scenario.orders >= _LONG_RUN)
+    report, wall = _run(scenario, err, show)
+    if args.compare is None:
+        if args.json:
+            out.write(json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
+        else:
+            out.write("\n".join(_report_lines(report, None if args.quiet else wall)) + "\n")
+        return 0
+    other = _read_scenario(args.compare)
+    other = Scenario(**{**_fields(other), **overrides, "seed": scenario.seed})
+    second, _ = _run(other, err, show)
+    if args.json:
+        both = {"a": report.as_dict(), "b": second.as_dict()}
+        out.write(json.dumps(both, indent=2, sort_keys=True) + "\n")
+    else:
+        names = (Path(args.scenario).name if args.scenario else "defaults", Path(args.compare).name)
+        out.write("\n".join(_compare_lines(report, second, names)) + "\n")
+    return 0
+
+
+def _fields(scenario: Scenario) -> dict[str, Any]:
+    return attrs.asdict(scenario, recurse=False)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+# --------------------------------------------------------------------------- check and diagram
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise _UsageError(f"cannot read {args.file}: {error}") from None
+    except json.JSONDecodeError as error:
+        raise _UsageError(f"{args.file} is not JSON: {error}") from None
+    try:
+        order = from_dict(Order, data)
+    except ValidationError as error:
+        problems = "; ".join(f"{p.path}: {p.message}" for p in error.problems)
+        raise _UsageError(f"{args.file} is not an order in the dict form: {problems}") from None
+    result = check_order(order, DEMO_CATALOG, DEMO_SUPPLIER)
+    out.write(f"order {order.reference or order.id}: ")
+    if result.can_proceed:
+        out.write("can proceed: every datum the supplier needs is there\n")
+    else:
+        out.write(f"ON HOLD ({len(result.holds)})\n")
+        for hold in result.holds:
+            out.write(f"  - {hold.reason} at {hold.path} [{hold.actor} acts]: {hold.message}\n")
+    for warning in result.warnings:
+        out.write(f"  warning: {warning}\n")
+    return 0 if result.can_proceed else 1
+
+
+def _diagram(args: argparse.Namespace, out: TextIO) -> int:
+    if args.name not in LIFECYCLES:
+        raise _UsageError(f"no lifecycle {args.name!r}; choose {', '.join(LIFECYCLES)}")
+    out.write(mermaid(args.name) + "\n")
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fulfillment-core",
-        description="Dropshipping order fulfillment rules. With no command, runs a short demo.",
+        description="Dropshipping order fulfillment rules, and a what-if simulator of a shop.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.parse_args(argv)
-    run_demo(sys.stdout)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sim = commands.add_parser(
+        "simulate",
+        help="simulate a shop through the real service and report",
+        description="Simulate a dropshipping shop over days of orders through the real service.",
+    )
+    sim.add_argument("--scenario", metavar="FILE", help="a TOML scenario (docs/simulate.md)")
+    sim.add_argument("--compare", metavar="FILE", help="a second scenario, run on the same seed")
+    sim.add_argument("--orders", type=_positive, help="orders to place (overrides the scenario)")
+    sim.add_argument("--days", type=_positive, help="days to place them over")
+    sim.add_argument("--seed", type=_seed, help="the random seed")
+    sim.add_argument("--json", action="store_true", help="print the report as JSON")
+    sim.add_argument("--quiet", action="store_true", help="no progress, no wall time")
+    sim.add_argument("--progress", action="store_true", help="show progress on stderr")
+    diagram = commands.add_parser("diagram", help="print a lifecycle's Mermaid diagram")
+    diagram.add_argument(
+        "name", nargs="?", default="fulfillment-order", help=f"one of {', '.join(LIFECYCLES)}"
+    )
+    check = commands.add_parser("check", help="check an order (JSON, the dict form)")
+    check.add_argument("file", help="the order as JSON (exit 0: can proceed, 1: held, 2: bad)")
+    commands.add_parser("demo", help="check three real-shaped Shopify orders")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    try:
+        if args.command == "simulate":
+            return _simulate(args, out, err)
+        if args.command == "diagram":
+            return _diagram(args, out)
+        if args.command == "check":
+            return _check(args, out)
+        if args.command == "demo":
+            run_demo(out)
+            return 0
+    except _UsageError as error:
+        _error(parser, str(error))
+    parser.print_help(out)
     return 0
+
+
+def _error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    parser.exit(2, f"{parser.prog}: error: {message}\n")

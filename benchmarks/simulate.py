@@ -1,0 +1,112 @@
+"""The simulator's speed and memory, against the service's own rate in the same run.
+
+    python benchmarks/simulate.py [--rounds 3] [--orders 2000] [--full]
+
+Prints, each as the median of ``--rounds`` rounds:
+
+* simulated orders per second for the default scenario at ``--orders`` orders over a
+  proportional number of days (30 days per 1,000 orders), and the wall time that rate implies
+  for 100,000 orders (target: under 60 s); with ``--full``, the real 100,000-order run, timed
+  once;
+* the baseline: orders per second placed to delivered straight through the service on the
+  fakes (``benchmarks/service.py``), same run, and the ratio (a simulated order sends more
+  messages: data fixes, purchases, several scans, ticks);
+* peak traced memory (tracemalloc) for 600 orders over 60 days and 2,400 over 240: the same
+  pace, so a flat figure means memory follows the orders in flight, not those simulated.
+
+The machine is shared and noisy: compare figures of one run, not figures across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+from fulfillment_core.scenario import Scenario
+from fulfillment_core.simulate import simulate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import service as service_benchmark  # the sibling benchmark, for the baseline
+
+
+def scenario_for(orders: int, **changes: object) -> Scenario:
+    days = max(1, round(orders * 30 / 1000))
+    return Scenario(orders=orders, days=days, **changes)  # type: ignore[arg-type]
+
+
+def seconds_for(scenario: Scenario, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        gc.collect()
+        start = time.perf_counter()
+        simulate(scenario)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_bytes(scenario: Scenario) -> int:
+    gc.collect()
+    tracemalloc.start()
+    simulate(scenario)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def measure(orders: int, rounds: int, *, full: bool = False) -> dict[str, float]:
+    simulate(scenario_for(50))  # warm up imports and caches
+    seconds = seconds_for(scenario_for(orders), rounds)
+    rate = orders / seconds
+    base = service_benchmark.per_second(service_benchmark.through_the_service, 300, rounds)
+    # Ten orders a day, for 60 days and for 240: past the first three weeks both hold about
+    # the same orders in flight.
+    small = Scenario(orders=600, days=60, holidays=())
+    large = Scenario(orders=2400, days=240, holidays=())
+    results = {
+        "simulated_orders_per_s": rate,
+        "service_orders_per_s": base,
+        "ratio": base / rate,
+        "projected_100k_s": 100_000 / rate,
+        "peak_bytes_small": float(peak_bytes(small)),
+        "peak_bytes_large": float(peak_bytes(large)),
+    }
+    results["memory_ratio"] = results["peak_bytes_large"] / results["peak_bytes_small"]
+    if full:
+        start = time.perf_counter()
+        simulate(scenario_for(100_000))
+        results["full_100k_s"] = time.perf_counter() - start
+    return results
+
+
+def main() -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--full", action="store_true", help="also time 100,000 orders once")
+    args = parser.parse_args()
+    results = measure(args.orders, args.rounds, full=args.full)
+    days = scenario_for(args.orders).days
+    print(f"simulate, {args.orders:,} orders over {days} days, median of {args.rounds} rounds:")
+    print(f"  simulated orders/s            {results['simulated_orders_per_s']:10,.0f}")
+    print(f"  service orders/s (baseline)   {results['service_orders_per_s']:10,.0f}")
+    print(f"  ratio (service / simulated)   {results['ratio']:10.2f}")
+    print(
+        f"  100,000 orders, projected     {results['projected_100k_s']:10,.0f} s   (target < 60 s)"
+    )
+    if "full_100k_s" in results:
+        print(f"  100,000 orders, measured      {results['full_100k_s']:10,.0f} s")
+    print(
+        f"peak memory: {results['peak_bytes_small'] / 1e6:,.1f} MB for 600 orders over 60 days,"
+        f" {results['peak_bytes_large'] / 1e6:,.1f} MB for 2,400 over 240"
+        f" (ratio {results['memory_ratio']:.2f}; flat means it follows the orders in flight)"
+    )
+    return results
+
+
+if __name__ == "__main__":
+    main()

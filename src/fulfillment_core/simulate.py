@@ -1,0 +1,791 @@
+"""A seeded discrete-event simulation of a dropshipping shop, run through the real service.
+
+:func:`simulate` places a :class:`~fulfillment_core.scenario.Scenario`'s orders over its days
+and sends every message a shop would see (orders placed, data fixed, customers cancelling,
+factory purchases arriving, carrier scans, ticks) to a real
+:class:`~fulfillment_core.FulfillmentService`, in time order. The service runs the real core
+and policies; the supplier, carrier, storefront and notifier are simulation adapters that follow
+the scenario (stock by product, transit times and incidents by draw) and keep no history, and
+the repository forgets each order once all its work is settled, after the :class:`Report` has
+taken its figures. So memory follows the orders in flight, not the orders simulated.
+
+Everything random comes from one ``random.Random(scenario.seed)``, drawn in event order: the
+same scenario gives the same report, to the byte.
+
+>>> from fulfillment_core.scenario import Scenario
+>>> report = simulate(Scenario(orders=40, days=5, seed=3))
+>>> report.placed, sum(report.by_status.values())
+(40, 40)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import pendulum
+
+from ._notice import Notification
+from .calendar import BusinessCalendar, promise_dates
+from .catalog import CatalogEntry, SkuSource, SupplierCatalog
+from .exceptions import Problem, ValidationError
+from .fulfillment import (
+    CancellationRequested,
+    FulfillmentOrder,
+    GoodsBackordered,
+    HoldPlaced,
+    WorkCancelled,
+    WorkRejected,
+)
+from .holds import HoldReason
+from .messages import (
+    Message,
+    OrderCancellationRequested,
+    OrderDataUpdated,
+    OrderPlaced,
+    PurchaseArrived,
+    Tick,
+    TrackingReported,
+)
+from .order import CustomsInfo, Order
+from .policy import ServiceConstraints, ShipmentPolicy, SlaThresholds
+from .ports import (
+    CancellationAnswer,
+    FulfillmentRequest,
+    Label,
+    ParcelRequest,
+    PurchaseConfirmation,
+    StorefrontFulfillment,
+    SupplierAnswer,
+)
+from .rollup import rollup
+from .scenario import CarrierService, Scenario
+from .service import FulfillmentService
+from .shipment import LineQuantity
+from .shipping import CarrierQuote
+from .stock import AtFactory, Discontinued, InWarehouse, OutOfStock, StockStatus
+from .supplier import Supplier
+from .testing.factories import make_address, make_contact, make_line
+from .testing.fakes import FakeClock, InMemoryRepository
+from .tracking import TrackingEvent, TrackingStatus
+
+__all__ = ["Report", "simulate"]
+
+PRIMARY = "sup-sim-01"
+BACKUP = "sup-sim-02"
+_PLENTY = 1_000_000
+_CUSTOMS = CustomsInfo(hs_code="392690", origin_country="CN", description="Phone accessory")
+_HORIZON_DAYS = 180  # work still open this long after the last order stops the run
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@attrs.define
+class Report:
+    """What happened, as aggregates only (no order is kept once it is counted).
+
+    Day counts are histograms (``{days: orders}``); the percentiles come from them.
+    """
+
+    scenario: Scenario
+    placed: int = 0
+    by_status: Counter[str] = attrs.field(factory=Counter)
+    processing_days: Counter[int] = attrs.field(factory=Counter)
+    shipping_days: Counter[int] = attrs.field(factory=Counter)
+    delivered: int = 0
+    on_time: int = 0
+    delays: Counter[str] = attrs.field(factory=Counter)
+    cancelled_units: Counter[str] = attrs.field(factory=Counter)
+    notifications: Counter[tuple[str, str]] = attrs.field(factory=Counter)
+    messages: Counter[str] = attrs.field(factory=Counter)
+    #: The most orders in flight at once (placed, not yet settled): what memory follows.
+    peak_in_flight: int = 0
+    simulated_until: pendulum.DateTime | None = None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.on_time / self.delivered, 4) if self.delivered else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-safe data (the keys are documented in docs/simulate.md)."""
+        scenario = self.scenario
+        audiences: dict[str, dict[str, int]] = {"customer": {}, "merchant": {}}
+        for (audience, kind), count in sorted(self.notifications.items()):
+            audiences[audience][kind] = count
+        return {
+            "scenario": {
+                "seed": scenario.seed,
+                "orders": scenario.orders,
+                "days": scenario.days,
+                "service_strategy": scenario.service_strategy.value,
+                "max_restock_wait_days": scenario.max_restock_wait_days,
+                "use_backup_suppliers": scenario.use_backup_suppliers,
+                "split": scenario.split.value,
+            },
+            "orders": {"placed": self.placed, "by_status": dict(sorted(self.by_status.items()))},
+            "processing_days": _distribution(self.processing_days),
+            "shipping_days": _distribution(self.shipping_days),
+            "on_time": {
+                "delivered": self.delivered,
+                "on_time": self.on_time,
+                "rate": self.on_time_rate,
+            },
+            "delays_by_cause": dict(sorted(self.delays.items())),
+            "cancelled_units_by_reason": dict(sorted(self.cancelled_units.items())),
+            "notifications": {
+                **audiences,
+                "total": sum(self.notifications.values()),
+            },
+            "messages": dict(sorted(self.messages.items())),
+            "peak_in_flight": self.peak_in_flight,
+            "simulated_until": self.simulated_until.isoformat() if self.simulated_until else None,
+        }
+
+
+def percentile(histogram: Mapping[int, int], share: float) -> int | None:
+    """The nearest-rank percentile of a ``{value: count}`` histogram (``None`` when empty)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank = max(1, -(-int(share * total * 1000) // 1000))  # ceil(share * total), exactly
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: the ranks add up to the total")  # pragma: no cover
+
+
+def _distribution(histogram: Mapping[int, int]) -> dict[str, Any]:
+    return {
+        "count": sum(histogram.values()),
+        "p50": percentile(histogram, 0.50),
+        "p90": percentile(histogram, 0.90),
+        "p99": percentile(histogram, 0.99),
+        "histogram": [[days, histogram[days]] for days in sorted(histogram)],
+    }
+
+
+# --------------------------------------------------------------------------- the shop's goods
+
+
+@attrs.frozen
+class _Product:
+    sku: str
+    kind: str  # warehouse, factory, out_of_stock, discontinued
+    factory_days: int
+    restock_every: int  # days to the first restock and between restocks (out of stock)
+    has_backup: bool
+
+
+def _products(scenario: Scenario, rng: random.Random) -> list[_Product]:
+    count = scenario.products
+    shares = (
+        ("warehouse", scenario.warehouse_share),
+        ("factory", scenario.factory_share),
+        ("out_of_stock", scenario.out_of_stock_share),
+        ("discontinued", scenario.discontinued_share),
+    )
+    kinds: list[str] = []
+    for kind, share in shares:
+        kinds += [kind] * round(share * count)
+    kinds = (kinds + ["warehouse"] * count)[:count]
+    rng.shuffle(kinds)
+    made = []
+    for index, kind in enumerate(kinds):
+        every = rng.randint(scenario.restock_days.min_days, scenario.restock_days.max_days)
+        made.append(
+            _Product(
+                f"P{index + 1:05d}",
+                kind,
+                rng.randint(scenario.factory_days.min_days, scenario.factory_days.max_days),
+                every,
+                rng.random() < scenario.backup_share,
+            )
+        )
+    return made
+
+
+# --------------------------------------------------------------------------- the simulation
+
+
+class _Simulation:
+    def __init__(self, scenario: Scenario, progress: Callable[[int, int], None] | None):
+        self.scenario = scenario
+        self.rng = random.Random(scenario.seed)
+        self.progress = progress
+        self.start = pendulum.datetime(
+            scenario.start.year, scenario.start.month, scenario.start.day, tz="UTC"
+        )
+        self.clock = FakeClock(self.start)
+        self.report = Report(scenario)
+        self.products = _products(scenario, self.rng)
+        self.by_sku = {p.sku: p for p in self.products}
+        self.primary = Supplier(
+            id=PRIMARY,
+            name="Shenzhen Gadget Works",
+            timezone=scenario.timezone,
+            country="CN",
+            holidays=scenario.holidays,
+            processing_days=scenario.processing_days,
+        )
+        self.backup = Supplier(
+            id=BACKUP, name="Yiwu Backup Goods", timezone=scenario.timezone, country="CN"
+        )
+        self.calendar = BusinessCalendar.of(self.primary)
+        self.catalog = SupplierCatalog(
+            [
+                CatalogEntry(
+                    p.sku,
+                    [SkuSource(PRIMARY, f"S-{p.sku}")]
+                    + ([SkuSource(BACKUP, f"B-{p.sku}")] if p.has_backup else []),
+                    title=f"Product {p.sku}",
+                    customs=_CUSTOMS,
+                    grams=120,
+                )
+                for p in self.products
+            ]
+        )
+        self.policy = ShipmentPolicy(
+            service_strategy=scenario.service_strategy,
+            max_restock_wait_days=scenario.max_restock_wait_days,
+            use_backup_suppliers=scenario.use_backup_suppliers,
+            split=scenario.split,
+            constraints=ServiceConstraints(tracked_only=any(c.tracked for c in scenario.carriers)),
+            sla=SlaThresholds(
+                processing_days=scenario.processing_sla_days,
+                shipping_days=scenario.shipping_sla_days,
+            ),
+        )
+        self.repository = _Repository()
+        self.carrier = _Carrier(self)
+        self.gateways = (_Supplier(self, backup=False), _Supplier(self, backup=True))
+        self.service = FulfillmentService(
+            repository=self.repository,
+            storefront=_Storefront(self),
+            gateways={PRIMARY: self.gateways[0], BACKUP: self.gateways[1]},
+            carrier=self.carrier,
+            notifier=_Notifier(self.report),
+            clock=self.clock,
+            policy=self.policy,
+            catalog=self.catalog,
+            suppliers=[self.primary, self.backup],
+        )
+        self.queue: list[tuple[float, int, str, Any]] = []
+        self.sequence = itertools.count()
+        self.pending: dict[str, Order] = {}  # the orders in flight, with their right data
+        self.next_order = 0
+
+    # ------------------------------------------------------------------ time and events
+
+    def seconds(self, instant: dt.datetime) -> float:
+        return (instant - self.start).total_seconds()
+
+    def at(self, seconds: float) -> pendulum.DateTime:
+        return self.start.add(microseconds=round(seconds * 1_000_000))
+
+    def schedule(self, seconds: float, kind: str, payload: Any) -> None:
+        heapq.heappush(self.queue, (seconds, next(self.sequence), kind, payload))
+
+    def placement_time(self, index: int) -> float:
+        """Orders arrive spread evenly over the days, each at a random moment in its slot."""
+        slot = self.scenario.days * 86400 / self.scenario.orders
+        return (index + self.rng_at_placement[index]) * slot
+
+    def run(self) -> Report:
+        scenario = self.scenario
+        # One draw per order decides when in its slot it arrives (drawn up front: cheap).
+        self.rng_at_placement = [self.rng.random() for _ in range(scenario.orders)]
+        tick = scenario.tick_hours * 3600
+        self.schedule(tick, "tick", 1)
+        horizon = (scenario.days + _HORIZON_DAYS) * 86400
+        step = max(1, scenario.orders // 10)
+        while True:
+            next_order = (
+                self.placement_time(self.next_order) if self.next_order < scenario.orders else None
+            )
+            if next_order is not None and (not self.queue or next_order <= self.queue[0][0]):
+                self.clock.set(max(self.clock.now(), self.at(next_order)))
+                self.place(self.next_order)
+                self.next_order += 1
+                if self.progress and self.next_order % step == 0:
+                    self.progress(self.next_order, scenario.orders)
+            elif self.queue:
+                seconds, _, kind, payload = heapq.heappop(self.queue)
+                if seconds > horizon:
+                    break
+                self.clock.set(max(self.clock.now(), self.at(seconds)))
+                self.dispatch(kind, payload, tick)
+            else:
+                break
+            if next_order is None and not self.pending:
+                break
+            self.settle()
+        self.report.simulated_until = self.clock.now()
+        for order_id in list(self.pending):
+            self.count(order_id, finished=False)
+        return self.report
+
+    def dispatch(self, kind: str, payload: Any, tick: float) -> None:
+        if kind == "tick":
+            self.handle(Tick(key=f"tick-{payload}"))
+            if self.next_order < self.scenario.orders or self.pending:
+                self.schedule(payload * tick + tick, "tick", payload + 1)
+            return
+        message: Message = payload
+        order_id = getattr(message, "order_id", None) or self.order_of(message)
+        if order_id is not None and order_id not in self.pending:
+            return  # the order was counted and forgotten: the message comes too late
+        self.handle(message)
+        if isinstance(message, PurchaseArrived):
+            for gateway in self.gateways:
+                gateway.arrived(message.purchase_id)
+
+    def order_of(self, message: Message) -> str | None:
+        fo_id = getattr(message, "fulfillment_order_id", None)
+        if fo_id is None:
+            order = getattr(message, "order", None)
+            return order.id if isinstance(order, Order) else None
+        return self.repository.order_of.get(fo_id, "")
+
+    def handle(self, message: Message) -> None:
+        self.report.messages[type(message).__name__] += 1
+        self.service.handle(message)
+
+    # ------------------------------------------------------------------ the orders
+
+    def place(self, index: int) -> None:
+        scenario, rng = self.scenario, self.rng
+        order_id = f"SIM{index + 1:07d}"
+        count = min(
+            rng.randint(scenario.lines.min_days, scenario.lines.max_days), len(self.products)
+        )
+        chosen = rng.sample(self.products, count)
+        lines = tuple(
+            make_line(
+                number,
+                sku=product.sku,
+                title=f"Product {product.sku}",
+                quantity=rng.randint(scenario.quantity.min_days, scenario.quantity.max_days),
+            )
+            for number, product in enumerate(chosen)
+        )
+        placed_at = self.clock.now()
+        good = Order(
+            id=order_id,
+            reference=f"#{index + 1}",
+            placed_at=placed_at,
+            currency="USD",
+            line_items=lines,
+            shipping_address=make_address(),
+            contact=make_contact(),
+            payment_status="paid",
+        )
+        broken = rng.random() < scenario.missing_data_share
+        cancels = rng.random() < scenario.cancel_share
+        first = (
+            attrs.evolve(good, shipping_address=make_address(postal_code=None)) if broken else good
+        )
+        self.pending[order_id] = good
+        self.report.placed += 1
+        self.report.peak_in_flight = max(self.report.peak_in_flight, len(self.pending))
+        now = self.seconds(placed_at)
+        if broken:
+            hours = rng.randint(scenario.fix_hours.min_days, scenario.fix_hours.max_days)
+            fixed = OrderDataUpdated(key=f"{order_id}-fixed", order=good)
+            self.schedule(now + hours * 3600 + 1, "message", fixed)
+        if cancels:
+            hours = rng.randint(scenario.cancel_hours.min_days, scenario.cancel_hours.max_days)
+            cancel = OrderCancellationRequested(
+                key=f"{order_id}-cancel", order_id=order_id, reason="the customer cancelled"
+            )
+            self.schedule(now + hours * 3600 + 2, "message", cancel)
+        self.handle(OrderPlaced(key=f"{order_id}-placed", order=first))
+
+    def stock_of(self, supplier_sku: str, backup: bool) -> StockStatus:
+        now = self.clock.now()
+        product = self.by_sku.get(supplier_sku[2:])
+        if product is None:
+            return Discontinued(supplier_sku, as_of=now)
+        if backup:
+            return InWarehouse(supplier_sku, as_of=now, quantity=_PLENTY)
+        if product.kind == "warehouse":
+            return InWarehouse(supplier_sku, as_of=now, quantity=_PLENTY)
+        if product.kind == "factory":
+            ready = now.add(days=product.factory_days)
+            return AtFactory(supplier_sku, as_of=now, quantity=_PLENTY, ready_by=ready)
+        if product.kind == "discontinued":
+            return Discontinued(supplier_sku, as_of=now)
+        # Out of stock but for a window after each restock (as long as ticks are apart, so
+        # the tick after a restock finds the goods).
+        period = product.restock_every * 86400
+        elapsed = self.seconds(now) - period  # the first restock comes one period in
+        window = self.scenario.tick_hours * 3600
+        if elapsed >= 0 and elapsed % period < window:
+            return InWarehouse(supplier_sku, as_of=now, quantity=_PLENTY)
+        cycles = 0 if elapsed < 0 else int(elapsed // period) + 1
+        eta = self.at(period + cycles * period)
+        return OutOfStock(supplier_sku, as_of=now, restock_eta=eta)
+
+    def shipped(self, fulfillment: StorefrontFulfillment) -> None:
+        """Plan the carrier's scans for a parcel that just left, as tracking messages."""
+        label, service = self.carrier.labels.pop(fulfillment.shipment_id)
+        scenario, rng = self.scenario, self.rng
+        # The supplier packs and hands the parcel over in its processing days (business days
+        # in its calendar); the carrier's transit starts then.
+        packing = rng.randint(scenario.processing_days.min_days, scenario.processing_days.max_days)
+        handover = self.calendar.add_business_days(label.created_at, packing)
+        start = self.seconds(max(handover, label.created_at))
+        day = 86400.0
+        transit = rng.randint(service.transit.min_days, service.transit.max_days) * day
+        # The scans: picked up at the handover, out of the origin a day later (or halfway for
+        # a short trip); then the incidents; delivered when the transit time is up.
+        departed = start + min(day, transit / 2)
+        scans: list[tuple[float, list[TrackingEvent]]] = [
+            (
+                departed,
+                [
+                    TrackingEvent(TrackingStatus.PICKED_UP, self.at(start)),
+                    TrackingEvent(TrackingStatus.IN_TRANSIT, self.at(departed)),
+                ],
+            )
+        ]
+        late = 0.0
+        if rng.random() < scenario.customs_hold_share:
+            held = departed + (transit - (departed - start)) * 0.8
+            days = rng.randint(scenario.customs_days.min_days, scenario.customs_days.max_days)
+            release = held + days * day
+            scans.append(
+                (held, [TrackingEvent(TrackingStatus.ON_HOLD, self.at(held), incident="customs")])
+            )
+            scans.append((release, [TrackingEvent(TrackingStatus.IN_TRANSIT, self.at(release))]))
+            late += days * day
+        if rng.random() < scenario.delay_share:
+            stuck = departed + (transit - (departed - start)) * 0.5 + late
+            days = rng.randint(scenario.delay_days.min_days, scenario.delay_days.max_days)
+            moving = stuck + days * day
+            delayed = TrackingEvent(TrackingStatus.DELAYED, self.at(stuck), incident="air freight")
+            scans.append((stuck, [delayed]))
+            scans.append((moving, [TrackingEvent(TrackingStatus.IN_TRANSIT, self.at(moving))]))
+            late += days * day
+        arrival = start + transit + late
+        if rng.random() < scenario.failed_delivery_share:
+            failed = arrival - day / 4
+            missed = TrackingEvent(
+                TrackingStatus.DELIVERY_FAILED, self.at(failed), incident="nobody home"
+            )
+            scans.append((failed, [missed]))
+            arrival += day
+        out = arrival - day / 4
+        scans.append(
+            (
+                arrival,
+                [
+                    TrackingEvent(TrackingStatus.OUT_FOR_DELIVERY, self.at(out)),
+                    TrackingEvent(TrackingStatus.DELIVERED, self.at(arrival)),
+                ],
+            )
+        )
+        for number, (when, events) in enumerate(scans, start=1):
+            message = TrackingReported(
+                key=f"{fulfillment.shipment_id}-scan-{number}",
+                fulfillment_order_id=fulfillment.fulfillment_order_id,
+                shipment_id=fulfillment.shipment_id,
+                events=events,
+            )
+            self.schedule(when, "message", message)
+
+    def purchased(self, fo_id: str, confirmation: PurchaseConfirmation) -> None:
+        arrived = PurchaseArrived(
+            key=f"{fo_id}-{confirmation.purchase_id}-arrived",
+            fulfillment_order_id=fo_id,
+            purchase_id=confirmation.purchase_id,
+        )
+        self.schedule(self.seconds(confirmation.ready_by), "message", arrived)
+
+    # ------------------------------------------------------------------ counting
+
+    def settle(self) -> None:
+        """Count and forget every order whose work is all settled."""
+        while self.repository.settled:
+            order_id = self.repository.settled.pop()
+            if order_id in self.pending and all(
+                fo.is_settled for fo in self.repository.work_of(order_id)
+            ):
+                self.count(order_id, finished=True)
+
+    def count(self, order_id: str, *, finished: bool) -> None:
+        report = self.report
+        works = self.repository.work_of(order_id)
+        order = self.pending[order_id]
+        status = rollup(order, works).status.value if works else "not_opened"
+        report.by_status[status if finished else f"unfinished_{status}"] += 1
+        shipments = [s for fo in works for s in fo.shipments]
+        if shipments:
+            first = min(_handed_over(s) for s in shipments)
+            report.processing_days[self.calendar.business_days_between(order.placed_at, first)] += 1
+            delivered = [s.tracking.delivered_at() for s in shipments]
+            if all(d is not None for d in delivered):
+                last = max(d for d in delivered if d is not None)
+                report.shipping_days[_weekdays_between(first, last)] += 1
+                self.judge(order, works, first, last)
+        for fo in works:
+            for reason, units in _cancelled(fo):
+                report.cancelled_units[reason] += units
+        del self.pending[order_id]
+        self.repository.forget(order_id)
+
+    def judge(
+        self,
+        order: Order,
+        works: Sequence[FulfillmentOrder],
+        first: pendulum.DateTime,
+        last: pendulum.DateTime,
+    ) -> None:
+        """On time against the promise made when it was placed; if late, why."""
+        scenario, report = self.scenario, self.report
+        promise = promise_dates(
+            order.placed_at, self.calendar, scenario.processing_days, scenario.transit_days
+        )
+        report.delivered += 1
+        if last <= promise.deliver_by:
+            report.on_time += 1
+            return
+        causes: set[str] = set()
+        if first > promise.ship_by:
+            history = [event for fo in works for event in fo.history]
+            if any(
+                isinstance(e, HoldPlaced) and e.hold.reason is HoldReason.INCORRECT_ADDRESS
+                for e in history
+            ):
+                causes.add("missing_data")
+            if any(isinstance(e, GoodsBackordered) for e in history):
+                causes.add("stock")
+            if not causes:
+                causes.add("supplier_processing")
+        if (last - first).total_seconds() > scenario.transit_days.max_days * 86400:
+            held = any(
+                event.incident == "customs"
+                for fo in works
+                for shipment in fo.shipments
+                for event in shipment.events
+            )
+            causes.add("customs" if held else "carrier")
+        for cause in causes or {"carrier"}:
+            report.delays[cause] += 1
+
+
+def _handed_over(shipment: Any) -> pendulum.DateTime:
+    """When the carrier picked the parcel up (its label's time, before the first scan)."""
+    for event in shipment.events:
+        if event.status is TrackingStatus.PICKED_UP:
+            return event.occurred_at  # type: ignore[no-any-return]
+    return shipment.label_created_at  # type: ignore[no-any-return]
+
+
+def _weekdays_between(start: dt.datetime, end: dt.datetime) -> int:
+    """Monday-to-Friday days after ``start``'s date up to and including ``end``'s (UTC)."""
+    first, last = start.date(), end.date()
+    if last <= first:
+        return 0
+    days = (last - first).days
+    weeks, extra = divmod(days, 7)
+    count = weeks * 5
+    weekday = first.weekday()
+    for offset in range(1, extra + 1):
+        if (weekday + offset) % 7 < 5:
+            count += 1
+    return count
+
+
+def _reason(text: str | None) -> str:
+    """A cancellation's reason, as a category the report can count."""
+    said = (text or "").lower()
+    for needle, category in (
+        ("the customer", "customer cancelled"),
+        ("beyond the", "restock too far off"),
+        ("no restock date", "no restock date"),
+        ("discontinued", "discontinued"),
+        ("factory needs", "factory too slow"),
+        ("rejected", "supplier rejected"),
+    ):
+        if needle in said:
+            return category
+    return said[:60] or "no reason given"
+
+
+def _cancelled(fo: FulfillmentOrder) -> Iterable[tuple[str, int]]:
+    """Cancelled units of one work by reason category (units moved to a backup left out)."""
+    for event in fo.history:
+        if isinstance(event, (WorkCancelled, CancellationRequested)):
+            if event.reason and event.reason.startswith("switched to backup"):
+                continue
+            units = sum(q.quantity for q in event.quantities or ()) or fo.totals.cancelled
+            yield _reason(event.reason), units
+        elif isinstance(event, WorkRejected):
+            yield _reason(f"rejected: {event.reason}"), fo.totals.remaining
+
+
+# --------------------------------------------------------------------------- the adapters
+
+
+class _Repository(InMemoryRepository):
+    """The in-memory repository with an index by order, that forgets counted orders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_order: dict[str, list[str]] = {}
+        self.order_of: dict[str, str] = {}
+        self.settled: set[str] = set()
+
+    def _store(self, fulfillment_order: FulfillmentOrder) -> None:
+        super()._store(fulfillment_order)
+        ids = self.by_order.setdefault(fulfillment_order.order_id, [])
+        if fulfillment_order.id not in self.order_of:
+            ids.append(fulfillment_order.id)
+            self.order_of[fulfillment_order.id] = fulfillment_order.order_id
+        if fulfillment_order.is_settled:
+            self.settled.add(fulfillment_order.order_id)
+
+    def for_order(self, order_id: str) -> Sequence[FulfillmentOrder]:
+        self._call("for_order")
+        return tuple(self.fulfillment_orders[i].copy() for i in self.by_order.get(order_id, ()))
+
+    def work_of(self, order_id: str) -> list[FulfillmentOrder]:
+        return [self.fulfillment_orders[i] for i in self.by_order.get(order_id, ())]
+
+    def forget(self, order_id: str) -> None:
+        for fo_id in self.by_order.pop(order_id, ()):
+            del self.fulfillment_orders[fo_id]
+            del self.order_of[fo_id]
+            self._active.pop(fo_id, None)
+        self.orders.pop(order_id, None)
+
+    def _call(self, operation: str) -> None:
+        """No call log and no scripted failures: the simulation keeps nothing it need not."""
+
+
+class _Supplier:
+    """A supplier that accepts every request and answers stock from the scenario."""
+
+    def __init__(self, simulation: _Simulation, *, backup: bool) -> None:
+        self.simulation = simulation
+        self.backup = backup
+        self.purchases = itertools.count(1)
+        self.confirmed: dict[str, PurchaseConfirmation] = {}  # by reference, until arrival
+        self.references: dict[str, str] = {}  # purchase id: reference
+
+    def arrived(self, purchase_id: str) -> None:
+        reference = self.references.pop(purchase_id, None)
+        if reference is not None:
+            del self.confirmed[reference]
+
+    def submit_request(self, request: FulfillmentRequest) -> SupplierAnswer:
+        return SupplierAnswer(True)
+
+    def stock(self, supplier_skus: Sequence[str]) -> Mapping[str, StockStatus]:
+        return {sku: self.simulation.stock_of(sku, self.backup) for sku in supplier_skus}
+
+    def purchase(
+        self, fulfillment_order_id: str, supplier_sku: str, quantity: int, *, reference: str
+    ) -> PurchaseConfirmation:
+        known = self.confirmed.get(reference)
+        if known is not None:
+            return known
+        simulation = self.simulation
+        product = simulation.by_sku[supplier_sku[2:]]
+        ready = simulation.clock.now().add(days=product.factory_days)
+        confirmation = PurchaseConfirmation(f"PO-{next(self.purchases):07d}", ready)
+        self.confirmed[reference] = confirmation
+        self.references[confirmation.purchase_id] = reference
+        simulation.purchased(fulfillment_order_id, confirmation)
+        return confirmation
+
+    def request_cancellation(
+        self, fulfillment_order_id: str, quantities: Sequence[LineQuantity], *, key: str
+    ) -> CancellationAnswer:
+        return CancellationAnswer(True)
+
+
+class _Carrier:
+    """The scenario's carrier services, at their prices; labels kept until the parcel leaves."""
+
+    def __init__(self, simulation: _Simulation) -> None:
+        self.simulation = simulation
+        self.services = {(c.carrier, c.service): c for c in simulation.scenario.carriers}
+        self.labels: dict[str, tuple[Label, CarrierService]] = {}
+        self.numbers = itertools.count(1)
+
+    def quote(self, parcel: ParcelRequest) -> Sequence[CarrierQuote]:
+        now = self.simulation.clock.now()
+        return tuple(
+            CarrierQuote(
+                c.carrier,
+                c.service,
+                c.price,
+                c.transit,
+                c.tracked,
+                now.add(days=c.transit.max_days),
+            )
+            for c in self.services.values()
+        )
+
+    def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label:
+        known = self.labels.get(parcel.shipment_id)
+        if known is not None:
+            return known[0]
+        service = self.services[(quote.carrier, quote.service)]
+        number = f"SIM{next(self.numbers):010d}"
+        label = Label(quote.carrier, quote.service, number, self.simulation.clock.now())
+        self.labels[parcel.shipment_id] = (label, service)
+        return label
+
+    def void_label(self, tracking_number: str) -> None:
+        return None
+
+
+class _Storefront:
+    """The shop: a pushed fulfillment starts the parcel's journey."""
+
+    def __init__(self, simulation: _Simulation) -> None:
+        self.simulation = simulation
+
+    def push_fulfillment(self, fulfillment: StorefrontFulfillment) -> str:
+        if fulfillment.shipment_id in self.simulation.carrier.labels:  # not pushed before
+            self.simulation.shipped(fulfillment)
+        return f"storefront-{fulfillment.shipment_id}"
+
+    def report_holds(self, order_id: str, fulfillment_order_id: str, holds: Any) -> None:
+        return None
+
+    def report_cancellation(
+        self, order_id: str, fulfillment_order_id: str, quantities: Any, reason: str, *, key: str
+    ) -> None:
+        return None
+
+
+class _Notifier:
+    """Counts what is sent, by audience and kind."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def send(self, notification: Notification) -> None:
+        self.report.notifications[(notification.audience.value, notification.kind.value)] += 1
+
+
+def simulate(scenario: Scenario, *, progress: Callable[[int, int], None] | None = None) -> Report:
+    """Run ``scenario`` through the service and return its report. ``progress(placed, total)``
+    is called every tenth of the orders. Deterministic: the same scenario, the same report."""
+    if not isinstance(scenario, Scenario):
+        raise ValidationError(
+            "simulate", [Problem("scenario", "must be a Scenario", "load_scenario(text)")]
+        )
+    return _Simulation(scenario, progress).run()

@@ -1,0 +1,265 @@
+"""The simulator: reproducible to the byte, and right on scenarios worked out by hand."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from fulfillment_core.exceptions import ValidationError
+from fulfillment_core.scenario import _SECTIONS, Scenario, load_scenario
+from fulfillment_core.simulate import percentile, simulate
+from fulfillment_core.supplier import DayRange
+
+#: Nothing goes wrong: every product on the shelf, good data, no incidents, no cancellations.
+CALM = Scenario(
+    orders=120,
+    days=6,
+    warehouse_share=1.0,
+    factory_share=0.0,
+    out_of_stock_share=0.0,
+    discontinued_share=0.0,
+    missing_data_share=0.0,
+    cancel_share=0.0,
+    customs_hold_share=0.0,
+    delay_share=0.0,
+    failed_delivery_share=0.0,
+    holidays=(),
+)
+
+
+def _json(scenario: Scenario) -> str:
+    return json.dumps(simulate(scenario).as_dict(), indent=2, sort_keys=True)
+
+
+def test_the_same_seed_gives_the_same_report_to_the_byte() -> None:
+    scenario = Scenario(orders=150, days=5, seed=7)
+    assert _json(scenario) == _json(scenario)
+
+
+def test_another_seed_gives_another_run() -> None:
+    assert _json(Scenario(orders=150, days=5, seed=7)) != _json(
+        Scenario(orders=150, days=5, seed=8)
+    )
+
+
+def test_with_everything_in_stock_and_nothing_going_wrong_every_order_ships_in_time() -> None:
+    report = simulate(CALM)
+    assert report.by_status == {"delivered": 120}
+    assert set(report.processing_days) <= {1, 2, 3}  # the supplier's 1-3 processing days
+    assert report.on_time == report.delivered == 120
+    assert report.delays == {}
+    assert report.cancelled_units == {}
+    told = {kind for (_, kind) in report.notifications}
+    assert told == {"shipped", "delivered"}
+
+
+def test_a_restock_beyond_the_wait_with_no_backup_cancels_every_order_with_that_reason() -> None:
+    scenario = Scenario(
+        orders=60,
+        days=4,
+        lines=DayRange(1, 1),
+        quantity=DayRange(1, 1),
+        warehouse_share=0.0,
+        out_of_stock_share=1.0,
+        factory_share=0.0,
+        discontinued_share=0.0,
+        restock_days=DayRange(30, 40),
+        backup_share=0.0,
+        max_restock_wait_days=5,
+        cancel_share=0.0,
+        missing_data_share=0.0,
+    )
+    report = simulate(scenario)
+    assert report.by_status == {"cancelled": 60}
+    assert report.cancelled_units == {"restock too far off": 60}
+    assert report.notifications[("merchant", "cancelled")] == 60
+    assert report.delivered == 0
+
+
+def test_the_same_restock_within_a_longer_wait_is_waited_for_instead() -> None:
+    scenario = Scenario(
+        orders=40,
+        days=2,
+        lines=DayRange(1, 1),
+        quantity=DayRange(1, 1),
+        warehouse_share=0.0,
+        out_of_stock_share=1.0,
+        factory_share=0.0,
+        discontinued_share=0.0,
+        restock_days=DayRange(10, 10),
+        backup_share=0.0,
+        max_restock_wait_days=10,
+        cancel_share=0.0,
+        missing_data_share=0.0,
+    )
+    report = simulate(scenario)
+    assert report.by_status == {"delivered": 40}
+    assert report.notifications[("merchant", "backordered")] == 40
+    assert min(report.processing_days) >= 6  # ten calendar days of waiting, then packing
+
+
+def test_every_order_with_missing_data_asks_the_merchant_once_and_is_released_once() -> None:
+    report = simulate(
+        Scenario(
+            orders=50, days=3, missing_data_share=1.0, fix_hours=DayRange(5, 5), cancel_share=0.0
+        )
+    )
+    assert report.notifications[("merchant", "data_requested")] == 50
+    assert report.notifications[("merchant", "hold_released")] == 50
+    assert report.messages["OrderDataUpdated"] == 50
+
+
+def test_memory_follows_the_orders_in_flight_not_the_orders_simulated() -> None:
+    # Ten orders a day for 30 days, then for 120: four times the orders at the same pace. An
+    # order is in flight about three weeks, so both runs reach the same steady state.
+    short = simulate(Scenario(orders=300, days=30, seed=3, holidays=()))
+    long = simulate(Scenario(orders=1200, days=120, seed=3, holidays=()))
+    assert long.placed == 4 * short.placed
+    assert long.peak_in_flight < 1.3 * short.peak_in_flight
+    assert long.peak_in_flight < 0.4 * long.placed
+
+
+def test_percentiles_are_nearest_rank_over_the_histogram() -> None:
+    histogram = {1: 50, 2: 40, 3: 9, 9: 1}
+    assert (percentile(histogram, 0.5), percentile(histogram, 0.9)) == (1, 2)
+    assert (percentile(histogram, 0.99), percentile({}, 0.5)) == (3, None)
+
+
+def test_a_scenario_file_names_every_bad_and_unknown_key() -> None:
+    text = """
+orders = 0
+[stock]
+warehouse = 2
+colour = "red"
+[policy]
+split = "sometimes"
+"""
+    with pytest.raises(ValidationError) as error:
+        load_scenario(text)
+    assert error.value.paths == ("orders", "stock.warehouse", "stock.colour", "policy.split")
+
+
+def test_the_stock_shares_must_add_up_to_one() -> None:
+    with pytest.raises(ValidationError, match="not 1"):
+        load_scenario("[stock]\nwarehouse = 0.5\n")
+
+
+def test_a_scenario_file_reads_every_section() -> None:
+    scenario = load_scenario(
+        """
+seed = 9
+orders = 10
+days = 2
+start = 2026-12-01
+[order_mix]
+lines = [1, 1]
+[stock]
+warehouse = 0.5
+factory = 0.5
+out_of_stock = 0
+discontinued = 0
+[supplier]
+timezone = "Europe/Berlin"
+holidays = [{start = 2026-12-24, end = 2026-12-26, name = "Christmas"}]
+[promise]
+transit_days = [3, 5]
+[[carriers]]
+carrier = "DHL"
+service = "Paket"
+price = "4.99"
+currency = "EUR"
+transit = [2, 4]
+[incidents]
+customs_hold_share = 0
+[policy]
+service_strategy = "fastest"
+[simulation]
+tick_hours = 12
+"""
+    )
+    assert (scenario.seed, scenario.timezone, scenario.tick_hours) == (9, "Europe/Berlin", 12)
+    assert scenario.carriers[0].price.currency == "EUR"
+    assert scenario.holidays[0].name == "Christmas"
+    assert simulate(scenario).placed == 10
+
+
+def test_toml_that_does_not_parse_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="not valid TOML"):
+        load_scenario("orders = ")
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "simulate.md"
+
+
+def test_the_example_scenario_in_the_docs_loads() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n(.*?)```", text, re.S)
+    scenario = load_scenario(example)
+    assert (scenario.seed, scenario.orders, scenario.max_restock_wait_days) == (42, 5000, 10)
+
+
+def test_the_docs_explain_every_scenario_key() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    for section, keys in _SECTIONS.items():
+        for key in keys:
+            documented = f"`{section}.{key}`" if section else f"`{key}`"
+            assert documented in text, documented
+    assert "`[[carriers]]`" in text
+
+
+@pytest.mark.parametrize(
+    ("toml", "path", "said"),
+    [
+        ("seed = -1", "seed", "must be from 0"),
+        ("orders = true", "orders", "whole number"),
+        ("days = 1.5", "days", "whole number"),
+        ("start = 2026-11-02T10:00:00", "start", "a date like"),
+        ("colour = 1", "colour", "is not a scenario key or section"),
+        ("order_mix = 3", "order_mix", "must be a table"),
+        ("[order_mix]\nlines = [3, 1]", "order_mix.lines", "fewest <= most"),
+        ("[order_mix]\nlines = 2", "order_mix.lines", "[fewest, most]"),
+        ("[order_mix]\ncancel_share = '0.1'", "order_mix.cancel_share", "a number from 0 to 1"),
+        ("[policy]\nuse_backup_suppliers = 1", "policy.use_backup_suppliers", "true or false"),
+        ("[supplier]\ntimezone = 'Mars/Olympus'", "supplier.timezone", "IANA timezone"),
+        ("[supplier]\ntimezone = ''", "supplier.timezone", "non-empty string"),
+        ("[supplier]\nholidays = 3", "supplier.holidays", "list of {start, end, name}"),
+        ("[supplier]\nholidays = [3]", "supplier.holidays[0]", "must be a table"),
+        (
+            "[supplier]\nholidays = [{start = 2027-01-02, end = 2027-01-01}]",
+            "supplier.holidays[0].end",
+            "before start",
+        ),
+        ("[supplier]\nholidays = [{end = 2027-01-01}]", "supplier.holidays[0].start", "required"),
+        ("carriers = []", "carriers", "non-empty list"),
+        ("[[carriers]]\ncarrier = 'X'", "carriers[0].service", "required"),
+        (
+            "[[carriers]]\ncarrier = 'X'\nservice = 'Y'\nprice = 'cheap'\ntransit = [1, 2]",
+            "carriers[0].price",
+            "a price like",
+        ),
+        (
+            "[[carriers]]\ncarrier = 'X'\nservice = 'Y'\nprice = '1.234'\ntransit = [1, 2]",
+            "carriers[0].price",
+            "",
+        ),
+        (
+            "[[carriers]]\ncarrier='X'\nservice='Y'\nprice='1'\ntransit=[1,2]\n"
+            "[[carriers]]\ncarrier='X'\nservice='Y'\nprice='2'\ntransit=[1,2]",
+            "carriers[1]",
+            "listed twice",
+        ),
+    ],
+)
+def test_a_bad_scenario_value_is_named_with_its_key(toml: str, path: str, said: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        load_scenario(toml)
+    (problem,) = [p for p in error.value.problems if p.path == path]
+    assert said in problem.message
+
+
+def test_simulate_takes_a_scenario_only() -> None:
+    with pytest.raises(ValidationError, match="scenario"):
+        simulate({"orders": 10})  # type: ignore[arg-type]

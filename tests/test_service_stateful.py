@@ -2,9 +2,8 @@
 
 Whatever arrives, in whatever order, these hold after every step: no line ever ships more units
 than were ordered; every parcel the storefront knows is a parcel of some work; every label bought
-is used by a parcel or voided; the storefront is never told of more cancelled units than
-were cancelled; and, once a quiet tick has run, no effect is left pending except on held work
-or work whose cancellation awaits the supplier.
+is used by a parcel or being voided; and the storefront is never told of more cancelled units
+than were cancelled.
 """
 
 from __future__ import annotations

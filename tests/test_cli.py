@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fulfillment_core import Order, __version__, to_dict
-from fulfillment_core.cli import DEMO_ORDERS, main, run_demo
+from fulfillment_core import Order, SupplierCatalog, __version__, to_dict
+from fulfillment_core.cli import DEMO_ORDERS, DEMO_SUPPLIER, main, run_demo
 
 
 def test_the_demo_checks_three_orders_and_says_what_holds_them() -> None:
@@ -125,15 +125,28 @@ def test_simulate_compares_two_scenarios_on_the_same_seed(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     patient = tmp_path / "patient.toml"
-    patient.write_text("[policy]\nmax_restock_wait_days = 15\n", encoding="utf-8")
+    patient.write_text("[policy]\nmax_restock_wait_days = 20\n", encoding="utf-8")
     code, out, _ = _run(
-        capsys, "simulate", "--orders", "80", "--days", "4", "--compare", str(patient)
+        capsys, "simulate", "--orders", "300", "--days", "10", "--compare", str(patient)
     )
     assert code == 0
-    header = out.splitlines()[0]
-    assert "defaults" in header
-    assert "patient.toml" in header
-    assert any(line.startswith("on-time rate") for line in out.splitlines())
+    rows = {line[:40].strip(): line[40:].split() for line in out.splitlines()[1:]}
+    assert "defaults" in out.splitlines()[0]
+    assert "patient.toml" in out.splitlines()[0]
+    assert rows["orders placed"] == ["300", "300"]  # the second scenario changes the first
+    hasty, patient_units = rows["cancelled units: restock too far off"]
+    assert int(hasty) > int(patient_units) == 0
+
+
+def test_a_broken_second_scenario_is_refused_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[policy\n", encoding="utf-8")
+    code, _, err = _run(capsys, "simulate", "--orders", "5000", "--compare", str(broken))
+    assert code == 2
+    assert "broken.toml: file: is not valid TOML" in err
+    assert "simulate: " not in err  # no progress: nothing ran
 
 
 def test_long_runs_show_progress_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
@@ -217,3 +230,34 @@ def test_diagram_prints_a_lifecycle_and_refuses_an_unknown_one(
     code, _, err = _run(capsys, "diagram", "parcel")
     assert code == 2
     assert "no lifecycle 'parcel'; choose fulfillment-order" in err
+
+
+def test_check_uses_the_catalogue_and_supplier_it_is_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    order = Order.from_shopify(DEMO_ORDERS[0])
+    (tmp_path / "order.json").write_text(json.dumps(to_dict(order)), encoding="utf-8")
+    empty = SupplierCatalog([])
+    (tmp_path / "catalog.json").write_text(json.dumps(to_dict(empty)), encoding="utf-8")
+    (tmp_path / "supplier.json").write_text(json.dumps(to_dict(DEMO_SUPPLIER)), encoding="utf-8")
+    code, out, _ = _run(
+        capsys,
+        "check",
+        str(tmp_path / "order.json"),
+        "--catalog",
+        str(tmp_path / "catalog.json"),
+        "--supplier",
+        str(tmp_path / "supplier.json"),
+    )
+    assert code == 1
+    assert "invalid_sku" in out
+
+
+def test_deeply_nested_input_is_refused_cleanly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, _, err = _run(capsys, "check", str(deep))
+    assert code == 2
+    assert "Traceback" not in err

@@ -6,11 +6,13 @@ import json
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 from fulfillment_core.exceptions import ValidationError
+from fulfillment_core.policy import ServiceStrategy
 from fulfillment_core.scenario import _SECTIONS, Scenario, load_scenario
-from fulfillment_core.simulate import percentile, simulate
+from fulfillment_core.simulate import Report, percentile, simulate
 from fulfillment_core.supplier import DayRange
 
 #: Nothing goes wrong: every product on the shelf, good data, no incidents, no cancellations.
@@ -183,7 +185,9 @@ tick_hours = 12
     assert (scenario.seed, scenario.timezone, scenario.tick_hours) == (9, "Europe/Berlin", 12)
     assert scenario.carriers[0].price.currency == "EUR"
     assert scenario.holidays[0].name == "Christmas"
-    assert simulate(scenario).placed == 10
+    report = simulate(scenario)
+    assert report.placed == 10
+    assert report.delivered == report.by_status["delivered"] > 0
 
 
 def test_toml_that_does_not_parse_is_a_validation_error() -> None:
@@ -243,7 +247,18 @@ def test_the_docs_explain_every_scenario_key() -> None:
         (
             "[[carriers]]\ncarrier = 'X'\nservice = 'Y'\nprice = '1.234'\ntransit = [1, 2]",
             "carriers[0].price",
-            "",
+            "more decimal places than USD allows",
+        ),
+        (
+            "[[carriers]]\ncarrier = 'X'\nservice = 'Y'\nprice = 'NaN'\ntransit = [1, 2]",
+            "carriers[0].price",
+            "a price like",
+        ),
+        (
+            "[[carriers]]\ncarrier='X'\nservice='Y'\nprice='1'\ntransit=[1,2]\n"
+            "[[carriers]]\ncarrier='Z'\nservice='Y'\nprice='2'\ncurrency='EUR'\ntransit=[1,2]",
+            "carriers",
+            "priced in EUR, USD",
         ),
         (
             "[[carriers]]\ncarrier='X'\nservice='Y'\nprice='1'\ntransit=[1,2]\n"
@@ -263,3 +278,56 @@ def test_a_bad_scenario_value_is_named_with_its_key(toml: str, path: str, said: 
 def test_simulate_takes_a_scenario_only() -> None:
     with pytest.raises(ValidationError, match="scenario"):
         simulate({"orders": 10})  # type: ignore[arg-type]
+
+
+def test_a_scenario_built_in_python_is_checked_too() -> None:
+    with pytest.raises(ValidationError) as error:
+        Scenario(tick_hours=0, missing_data_share=3, carriers=())
+    assert error.value.paths == ("tick_hours", "missing_data_share", "carriers")
+
+
+def _pair(**changes: object) -> tuple[Report, Report]:
+    base = Scenario(orders=300, days=10, seed=5, holidays=())
+    return simulate(base), simulate(attrs.evolve(base, **changes))
+
+
+def test_waiting_longer_for_restocks_cancels_fewer_units() -> None:
+    hasty, patient = _pair(max_restock_wait_days=20)
+    assert hasty.cancelled_units["restock too far off"] > 0
+    assert patient.cancelled_units.get("restock too far off", 0) == 0
+    assert (
+        patient.notifications[("merchant", "backordered")]
+        > hasty.notifications[("merchant", "backordered")]
+    )
+
+
+def test_without_backups_nothing_is_switched() -> None:
+    with_backups, without = _pair(use_backup_suppliers=False)
+    assert with_backups.notifications[("merchant", "supplier_switched")] > 0
+    assert ("merchant", "supplier_switched") not in without.notifications
+
+
+def test_the_fastest_service_ships_faster_than_the_cheapest() -> None:
+    cheapest, fastest = _pair(service_strategy=ServiceStrategy.FASTEST)
+    assert percentile(fastest.shipping_days, 0.5) < percentile(cheapest.shipping_days, 0.5)
+
+
+def test_a_compared_policy_meets_the_same_orders() -> None:
+    first, second = _pair(max_restock_wait_days=20)
+    data_requests = ("merchant", "data_requested")
+    assert first.notifications[data_requests] == second.notifications[data_requests]
+
+
+def test_customers_who_cancel_within_the_hour_stop_their_orders_before_they_leave() -> None:
+    report = simulate(attrs.evolve(CALM, cancel_share=1.0, cancel_hours=DayRange(1, 1)))
+    assert report.by_status == {"cancelled": 120}
+    assert set(report.cancelled_units) == {"customer cancelled"}
+    assert ("customer", "shipped") not in report.notifications
+
+
+def test_failed_delivery_attempts_reach_the_customer() -> None:
+    report = simulate(attrs.evolve(CALM, failed_delivery_share=1.0))
+    assert (
+        report.notifications[("customer", "delivery_failed")]
+        == report.notifications[("customer", "shipped")]
+    )

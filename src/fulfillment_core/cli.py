@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import attrs
 
@@ -37,6 +37,8 @@ from .scenario import Scenario, load_scenario
 from .serialization import from_dict
 from .simulate import Report, percentile, simulate
 from .supplier import Closure, Supplier
+
+T = TypeVar("T")
 
 DEMO_SUPPLIER = Supplier(
     id="sup-sz-01",
@@ -180,7 +182,7 @@ def run_demo(out: TextIO) -> int:
 # --------------------------------------------------------------------------- simulate
 
 
-def _report_lines(report: Report, wall: float | None = None) -> list[str]:
+def _report_lines(report: Report) -> list[str]:
     """The text report of a simulation."""
     data = report.as_dict()
     scenario = report.scenario
@@ -219,8 +221,6 @@ def _report_lines(report: Report, wall: float | None = None) -> list[str]:
         lines.append(f"  {audience:<9} {kind:<24}{count:>9,}")
     lines += ["", "processing days (orders)"]
     lines += _histogram(report.processing_days)
-    if wall is not None:
-        lines += ["", f"simulated in {wall:.1f} s"]
     return lines
 
 
@@ -313,6 +313,8 @@ def _read_scenario(path: str | None, *, base: Scenario | None = None) -> Scenari
     except ValidationError as error:
         problems = "; ".join(f"{p.path or 'file'}: {p.message}" for p in error.problems)
         raise _UsageError(f"{path}: {problems}") from None
+    except RecursionError:
+        raise _UsageError(f"{path}: nested too deeply to be a scenario") from None
 
 
 def _run(scenario: Scenario, err: TextIO, show: bool) -> tuple[Report, float]:
@@ -330,26 +332,28 @@ def _run(scenario: Scenario, err: TextIO, show: bool) -> tuple[Report, float]:
 
 
 def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    overrides: dict[str, Any] = {}
-    for name in ("seed", "orders", "days"):
-        value = getattr(args, name)
-        if value is not None:
-            overrides[name] = value
-    scenario = _read_scenario(args.scenario)
+    overrides: dict[str, Any] = {
+        name: getattr(args, name)
+        for name in ("seed", "orders", "days")
+        if getattr(args, name) is not None
+    }
     try:
-        scenario = load_scenario("", base=Scenario(**{**_fields(scenario), **overrides}))
-    except (TypeError, ValidationError) as error:  # pragma: no cover - argparse types guard
-        raise _UsageError(str(error)) from None
+        scenario = attrs.evolve(_read_scenario(args.scenario), **overrides)
+    except ValidationError as error:
+        raise _UsageError("; ".join(f"--{p.path}: {p.message}" for p in error.problems)) from None
+    # The second scenario changes the first (read both before running either: fail fast).
+    other = None if args.compare is None else _read_scenario(args.compare, base=scenario)
     show = args.progress or (not args.quiet and scenario.orders >= _LONG_RUN)
     report, wall = _run(scenario, err, show)
-    if args.compare is None:
+    if other is None:
         if args.json:
             out.write(json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
         else:
-            out.write("\n".join(_report_lines(report, None if args.quiet else wall)) + "\n")
+            out.write("\n".join(_report_lines(report)) + "\n")
+        if not args.quiet:
+            err.write(f"simulated in {wall:.1f} s\n")
         return 0
-    other = _read_scenario(args.compare)
-    other = Scenario(**{**_fields(other), **overrides, "seed": scenario.seed})
+    other = attrs.evolve(other, seed=scenario.seed)
     second, _ = _run(other, err, show)
     if args.json:
         both = {"a": report.as_dict(), "b": second.as_dict()}
@@ -358,10 +362,6 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         names = (Path(args.scenario).name if args.scenario else "defaults", Path(args.compare).name)
         out.write("\n".join(_compare_lines(report, second, names)) + "\n")
     return 0
-
-
-def _fields(scenario: Scenario) -> dict[str, Any]:
-    return attrs.asdict(scenario, recurse=False)
 
 
 def _positive(text: str) -> int:
@@ -387,19 +387,37 @@ def _seed(text: str) -> int:
 # --------------------------------------------------------------------------- check and diagram
 
 
-def _check(args: argparse.Namespace, out: TextIO) -> int:
+def _read_json(path: str, cls: type[T], what: str) -> T:
     try:
-        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        raise _UsageError(f"cannot read {args.file}: {error}") from None
+        raise _UsageError(f"cannot read {path}: {error}") from None
     except json.JSONDecodeError as error:
-        raise _UsageError(f"{args.file} is not JSON: {error}") from None
+        raise _UsageError(f"{path} is not JSON: {error}") from None
+    except RecursionError:
+        raise _UsageError(f"{path}: nested too deeply to read") from None
     try:
-        order = from_dict(Order, data)
+        return from_dict(cls, data)
     except ValidationError as error:
         problems = "; ".join(f"{p.path}: {p.message}" for p in error.problems)
-        raise _UsageError(f"{args.file} is not an order in the dict form: {problems}") from None
-    result = check_order(order, DEMO_CATALOG, DEMO_SUPPLIER)
+        raise _UsageError(f"{path} is not {what} in the dict form: {problems}") from None
+    except RecursionError:
+        raise _UsageError(f"{path}: nested too deeply to be {what}") from None
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    order = _read_json(args.file, Order, "an order")
+    catalog = (
+        DEMO_CATALOG
+        if args.catalog is None
+        else (_read_json(args.catalog, SupplierCatalog, "a catalogue"))
+    )
+    supplier = (
+        DEMO_SUPPLIER
+        if args.supplier is None
+        else (_read_json(args.supplier, Supplier, "a supplier"))
+    )
+    result = check_order(order, catalog, supplier)
     out.write(f"order {order.reference or order.id}: ")
     if result.can_proceed:
         out.write("can proceed: every datum the supplier needs is there\n")
@@ -448,6 +466,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("check", help="check an order (JSON, the dict form)")
     check.add_argument("file", help="the order as JSON (exit 0: can proceed, 1: held, 2: bad)")
+    check.add_argument(
+        "--catalog", metavar="FILE", help="the catalogue as JSON (default: the demo's two SKUs)"
+    )
+    check.add_argument(
+        "--supplier", metavar="FILE", help="the supplier as JSON (default: the demo's supplier)"
+    )
     commands.add_parser("demo", help="check three real-shaped Shopify orders")
     return parser
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from ._validation import Checker, describe
 from .exceptions import Problem, ValidationError
 from .money import Money
 from .policy import ServiceStrategy, SplitMode
@@ -42,6 +43,15 @@ class CarrierService:
     price: Money
     transit: DayRange
     tracked: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        check = Checker()
+        check.text("carrier", self.carrier, max_length=255)
+        check.text("service", self.service, max_length=255)
+        check.instance("price", self.price, Money)
+        check.instance("transit", self.transit, DayRange)
+        check.boolean("tracked", self.tracked)
+        check.done("CarrierService")
 
 
 _DEFAULT_CARRIERS = (
@@ -101,6 +111,77 @@ class Scenario:
     split: SplitMode = SplitMode.SHIP_AVAILABLE
     processing_sla_days: int = 3
     shipping_sla_days: int = 20
+
+    def __attrs_post_init__(self) -> None:
+        """Built from Python, a scenario is checked as the TOML reader checks it."""
+        check = Checker()
+        for name, low, high in _WHOLE_NUMBERS:
+            check.integer(name, getattr(self, name), minimum=low, maximum=high)
+        if isinstance(self.start, dt.datetime) or not isinstance(self.start, dt.date):
+            check.fail("start", f"must be a date, got {describe(self.start)}")
+        for name in _RANGES:
+            check.instance(name, getattr(self, name), DayRange)
+        for name in _SHARES:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                check.fail(name, f"must be a number from 0 to 1, got {describe(value)}")
+            elif not 0 <= value <= 1:
+                check.fail(name, f"must be from 0 to 1 (a share), got {value}")
+        stock = [getattr(self, name) for name in _STOCK_SHARES]
+        if all(isinstance(v, (int, float)) for v in stock) and abs(sum(stock) - 1) > 1e-9:
+            check.fail(
+                "warehouse_share",
+                f"warehouse + factory + out_of_stock + discontinued is {sum(stock):g}, not 1",
+                "the four shares split the products between them",
+            )
+        check.text("timezone", self.timezone, max_length=64)
+        check.sequence("holidays", self.holidays, Closure)
+        if check.sequence("carriers", self.carriers, CarrierService, non_empty=True):
+            currencies = sorted({c.price.currency for c in self.carriers})
+            if len(currencies) > 1:
+                check.fail(
+                    "carriers",
+                    f"are priced in {', '.join(currencies)}",
+                    "price every service in one currency, so the policy can compare them",
+                )
+        check.member("service_strategy", self.service_strategy, ServiceStrategy)
+        check.member("split", self.split, SplitMode)
+        check.boolean("use_backup_suppliers", self.use_backup_suppliers)
+        check.done("Scenario")
+
+
+_WHOLE_NUMBERS = (
+    ("seed", 0, 2**63 - 1),
+    ("orders", 1, 10_000_000),
+    ("days", 1, 3650),
+    ("tick_hours", 1, 24 * 7),
+    ("products", 1, 1_000_000),
+    ("max_restock_wait_days", 0, 365),
+    ("processing_sla_days", 1, 365),
+    ("shipping_sla_days", 1, 365),
+)
+_RANGES = (
+    "lines",
+    "quantity",
+    "fix_hours",
+    "cancel_hours",
+    "factory_days",
+    "restock_days",
+    "processing_days",
+    "transit_days",
+    "customs_days",
+    "delay_days",
+)
+_STOCK_SHARES = ("warehouse_share", "factory_share", "out_of_stock_share", "discontinued_share")
+_SHARES = (
+    "missing_data_share",
+    "cancel_share",
+    *_STOCK_SHARES,
+    "backup_share",
+    "customs_hold_share",
+    "delay_share",
+    "failed_delivery_share",
+)
 
 
 # --------------------------------------------------------------------------- reading TOML
@@ -235,7 +316,7 @@ def _price(path: str, value: object, problems: list[Problem]) -> Any:
         amount = Decimal(str(value)) if isinstance(value, (str, int)) else None
     except InvalidOperation:
         amount = None
-    if amount is None or isinstance(value, bool) or amount < 0:
+    if amount is None or isinstance(value, bool) or not amount.is_finite() or amount < 0:
         problems.append(Problem(path, f'must be a price like "6.40", got {value!r}'))
         return None
     return amount
@@ -396,24 +477,30 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base: Scenario | None = No
             continue
         known = ", ".join(sorted([*(k for k in _SECTIONS if k), *_SECTIONS[""], "carriers"]))
         problems.append(Problem(key, f"is not a scenario key or section (known: {known})"))
-    scenario = attrs.evolve(base or Scenario(), **fields)
-    shares = (
-        scenario.warehouse_share,
-        scenario.factory_share,
-        scenario.out_of_stock_share,
-        scenario.discontinued_share,
-    )
-    if not problems and abs(sum(shares) - 1) > 1e-9:
-        problems.append(
-            Problem(
-                "stock",
-                f"warehouse + factory + out_of_stock + discontinued is {sum(shares):g}, not 1",
-                "the four shares split the products between them",
-            )
-        )
     if problems:
         raise ValidationError("scenario", problems)
-    return scenario
+    try:
+        return attrs.evolve(base or Scenario(), **fields)
+    except ValidationError as error:  # what only the keys together can break
+        raise ValidationError(
+            "scenario", [_as_key(problem) for problem in error.problems]
+        ) from None
+
+
+#: Scenario fields by the TOML key that sets them, for errors that name the key.
+_KEY_OF = {
+    field: (f"{section}.{key}" if section else key)
+    for section, keys in _SECTIONS.items()
+    for key, (field, _) in keys.items()
+}
+
+
+def _as_key(problem: Problem) -> Problem:
+    head, _, rest = problem.path.partition(".")
+    if head in _STOCK_SHARES and "not 1" in problem.message:
+        return Problem("stock", problem.message, problem.hint)
+    key = _KEY_OF.get(head, head)
+    return Problem(f"{key}.{rest}" if rest else key, problem.message, problem.hint)
 
 
 def load_scenario(text: str, *, base: Scenario | None = None) -> Scenario:

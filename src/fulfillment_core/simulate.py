@@ -34,7 +34,7 @@ import pendulum
 from ._notice import Notification
 from .calendar import BusinessCalendar, promise_dates
 from .catalog import CatalogEntry, SkuSource, SupplierCatalog
-from .exceptions import Problem, ValidationError
+from .exceptions import NoQualifyingServiceError, Problem, ValidationError
 from .fulfillment import (
     CancellationRequested,
     FulfillmentOrder,
@@ -44,7 +44,9 @@ from .fulfillment import (
     WorkRejected,
 )
 from .holds import HoldReason
+from .lifecycle import RequestStatus
 from .messages import (
+    LabelBought,
     Message,
     OrderCancellationRequested,
     OrderDataUpdated,
@@ -54,6 +56,7 @@ from .messages import (
     TrackingReported,
 )
 from .order import CustomsInfo, Order
+from .packing import ready_to_ship
 from .policy import ServiceConstraints, ShipmentPolicy, SlaThresholds
 from .ports import (
     CancellationAnswer,
@@ -68,7 +71,7 @@ from .rollup import rollup
 from .scenario import CarrierService, Scenario
 from .service import FulfillmentService
 from .shipment import LineQuantity
-from .shipping import CarrierQuote
+from .shipping import CarrierQuote, choose_service
 from .stock import AtFactory, Discontinued, InWarehouse, OutOfStock, StockStatus
 from .supplier import Supplier
 from .testing.factories import make_address, make_contact, make_line
@@ -219,14 +222,13 @@ def _products(scenario: Scenario, rng: random.Random) -> list[_Product]:
 class _Simulation:
     def __init__(self, scenario: Scenario, progress: Callable[[int, int], None] | None):
         self.scenario = scenario
-        self.rng = random.Random(scenario.seed)
         self.progress = progress
         self.start = pendulum.datetime(
             scenario.start.year, scenario.start.month, scenario.start.day, tz="UTC"
         )
         self.clock = FakeClock(self.start)
         self.report = Report(scenario)
-        self.products = _products(scenario, self.rng)
+        self.products = _products(scenario, self.stream("products"))
         self.by_sku = {p.sku: p for p in self.products}
         self.primary = Supplier(
             id=PRIMARY,
@@ -277,13 +279,22 @@ class _Simulation:
             policy=self.policy,
             catalog=self.catalog,
             suppliers=[self.primary, self.backup],
+            buys_labels=False,  # the supplier packs and buys the label: see pack()
         )
+        self.repository.stored = self.stored
+        self.packing: set[str] = set()
         self.queue: list[tuple[float, int, str, Any]] = []
         self.sequence = itertools.count()
         self.pending: dict[str, Order] = {}  # the orders in flight, with their right data
         self.next_order = 0
 
     # ------------------------------------------------------------------ time and events
+
+    def stream(self, *name: object) -> random.Random:
+        """The random stream of one thing (an order, a parcel, a packing): the same thing draws
+        the same numbers whatever else a scenario changes, so two policies compared on one
+        seed meet the same orders, stock and incidents."""
+        return random.Random(":".join(str(part) for part in (self.scenario.seed, *name)))
 
     def seconds(self, instant: dt.datetime) -> float:
         return (instant - self.start).total_seconds()
@@ -302,7 +313,8 @@ class _Simulation:
     def run(self) -> Report:
         scenario = self.scenario
         # One draw per order decides when in its slot it arrives (drawn up front: cheap).
-        self.rng_at_placement = [self.rng.random() for _ in range(scenario.orders)]
+        arrivals = self.stream("arrivals")
+        self.rng_at_placement = [arrivals.random() for _ in range(scenario.orders)]
         tick = scenario.tick_hours * 3600
         self.schedule(tick, "tick", 1)
         horizon = (scenario.days + _HORIZON_DAYS) * 86400
@@ -334,6 +346,9 @@ class _Simulation:
         return self.report
 
     def dispatch(self, kind: str, payload: Any, tick: float) -> None:
+        if kind == "pack":
+            self.pack(payload)
+            return
         if kind == "tick":
             self.handle(Tick(key=f"tick-{payload}"))
             if self.next_order < self.scenario.orders or self.pending:
@@ -362,7 +377,7 @@ class _Simulation:
     # ------------------------------------------------------------------ the orders
 
     def place(self, index: int) -> None:
-        scenario, rng = self.scenario, self.rng
+        scenario, rng = self.scenario, self.stream("order", index)
         order_id = f"SIM{index + 1:07d}"
         count = min(
             rng.randint(scenario.lines.min_days, scenario.lines.max_days), len(self.products)
@@ -434,15 +449,67 @@ class _Simulation:
         eta = self.at(period + cycles * period)
         return OutOfStock(supplier_sku, as_of=now, restock_eta=eta)
 
+    def stored(self, fo: FulfillmentOrder) -> None:
+        """Called as work is saved: work with goods ready to go gets packed, in the supplier's
+        processing days (business days in its calendar)."""
+        if fo.id in self.packing or not self.packable(fo):
+            return
+        self.packing.add(fo.id)
+        scenario = self.scenario
+        rng = self.stream("pack", fo.id, fo.version)
+        days = rng.randint(scenario.processing_days.min_days, scenario.processing_days.max_days)
+        handover = self.calendar.add_business_days(self.clock.now(), days)
+        self.schedule(self.seconds(handover), "pack", fo.id)
+
+    def packable(self, fo: FulfillmentOrder) -> bool:
+        totals = fo.totals
+        return (
+            totals.in_progress > 0
+            and not fo.holds
+            and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED
+            and (fo.can("pack") or fo.can("ship"))
+            and ready_to_ship(
+                self.policy, ready=totals.in_progress, waiting=totals.open + totals.backordered
+            )
+        )
+
+    def pack(self, fo_id: str) -> None:
+        """The supplier packs what is in progress, buys the policy's service and hands the
+        parcel over (a ``LabelBought``); a cancellation or a hold since stops it."""
+        self.packing.discard(fo_id)
+        fo = self.repository.fulfillment_orders.get(fo_id)
+        if fo is None or not self.packable(fo):
+            return
+        order = self.pending[fo.order_id]
+        items = {line.line_id: line.in_progress for line in fo.lines if line.in_progress}
+        parcel = ParcelRequest(
+            f"{fo_id}/parcel",
+            "CN",
+            order.shipping_address,
+            120 * sum(items.values()),
+            sum(items.values()),
+        )
+        try:
+            choice = choose_service(self.carrier.quote(parcel), self.policy)
+        except NoQualifyingServiceError:
+            self.report.messages["no qualifying service"] += 1
+            return
+        label = self.carrier.buy(choice.quote)
+        self.handle(
+            LabelBought(
+                key=f"{fo_id}-{label.tracking_number}",
+                fulfillment_order_id=fo_id,
+                label=label,
+                items=items,
+            )
+        )
+
     def shipped(self, fulfillment: StorefrontFulfillment) -> None:
         """Plan the carrier's scans for a parcel that just left, as tracking messages."""
-        label, service = self.carrier.labels.pop(fulfillment.shipment_id)
-        scenario, rng = self.scenario, self.rng
-        # The supplier packs and hands the parcel over in its processing days (business days
-        # in its calendar); the carrier's transit starts then.
-        packing = rng.randint(scenario.processing_days.min_days, scenario.processing_days.max_days)
-        handover = self.calendar.add_business_days(label.created_at, packing)
-        start = self.seconds(max(handover, label.created_at))
+        number = fulfillment.tracking_numbers[0]
+        service = self.carrier.sold.pop(number)
+        scenario, rng = self.scenario, self.stream("parcel", number)
+        start = self.seconds(self.clock.now())
         day = 86400.0
         transit = rng.randint(service.transit.min_days, service.transit.max_days) * day
         # The scans: picked up at the handover, out of the origin a day later (or halfway for
@@ -493,9 +560,9 @@ class _Simulation:
                 ],
             )
         )
-        for number, (when, events) in enumerate(scans, start=1):
+        for scan, (when, events) in enumerate(scans, start=1):
             message = TrackingReported(
-                key=f"{fulfillment.shipment_id}-scan-{number}",
+                key=f"{fulfillment.shipment_id}-scan-{scan}",
                 fulfillment_order_id=fulfillment.fulfillment_order_id,
                 shipment_id=fulfillment.shipment_id,
                 events=events,
@@ -529,13 +596,19 @@ class _Simulation:
         report.by_status[status if finished else f"unfinished_{status}"] += 1
         shipments = [s for fo in works for s in fo.shipments]
         if shipments:
-            first = min(_handed_over(s) for s in shipments)
-            report.processing_days[self.calendar.business_days_between(order.placed_at, first)] += 1
-            delivered = [s.tracking.delivered_at() for s in shipments]
-            if all(d is not None for d in delivered):
-                last = max(d for d in delivered if d is not None)
-                report.shipping_days[_weekdays_between(first, last)] += 1
-                self.judge(order, works, first, last)
+            # Processing ends when the last parcel leaves; shipping is the longest transit.
+            handed = max(s.label_created_at for s in shipments)
+            processing = self.calendar.business_days_between(order.placed_at, handed)
+            report.processing_days[processing] += 1
+            delivered = [(s, s.tracking.delivered_at()) for s in shipments]
+            if all(at is not None for _, at in delivered):
+                transits = [(at - s.label_created_at, s) for s, at in delivered if at]
+                longest = max(transits, key=lambda pair: pair[0])
+                report.shipping_days[
+                    max(_weekdays_between(s.label_created_at, at) for s, at in delivered if at)
+                ] += 1
+                last = max(at for _, at in delivered if at)
+                self.judge(order, works, (handed, last), longest[1], longest[0])
         for fo in works:
             for reason, units in _cancelled(fo):
                 report.cancelled_units[reason] += units
@@ -546,11 +619,15 @@ class _Simulation:
         self,
         order: Order,
         works: Sequence[FulfillmentOrder],
-        first: pendulum.DateTime,
-        last: pendulum.DateTime,
+        ends: tuple[pendulum.DateTime, pendulum.DateTime],
+        slowest: Any,
+        transit: dt.timedelta,
     ) -> None:
-        """On time against the promise made when it was placed; if late, why."""
+        """On time against the promise made when it was placed; if late, why: the last parcel
+        left after the promised ship-by (processing), or a parcel's transit took longer than
+        promised (shipping), or both."""
         scenario, report = self.scenario, self.report
+        handed, last = ends  # the last parcel handed over, the last delivered
         promise = promise_dates(
             order.placed_at, self.calendar, scenario.processing_days, scenario.transit_days
         )
@@ -559,7 +636,7 @@ class _Simulation:
             report.on_time += 1
             return
         causes: set[str] = set()
-        if first > promise.ship_by:
+        if handed > promise.ship_by:
             history = [event for fo in works for event in fo.history]
             if any(
                 isinstance(e, HoldPlaced) and e.hold.reason is HoldReason.INCORRECT_ADDRESS
@@ -570,24 +647,11 @@ class _Simulation:
                 causes.add("stock")
             if not causes:
                 causes.add("supplier_processing")
-        if (last - first).total_seconds() > scenario.transit_days.max_days * 86400:
-            held = any(
-                event.incident == "customs"
-                for fo in works
-                for shipment in fo.shipments
-                for event in shipment.events
-            )
+        if transit.total_seconds() > scenario.transit_days.max_days * 86400:
+            held = any(event.incident == "customs" for event in slowest.events)
             causes.add("customs" if held else "carrier")
-        for cause in causes or {"carrier"}:
+        for cause in causes or {"supplier_processing"}:  # late within both windows: the ends met
             report.delays[cause] += 1
-
-
-def _handed_over(shipment: Any) -> pendulum.DateTime:
-    """When the carrier picked the parcel up (its label's time, before the first scan)."""
-    for event in shipment.events:
-        if event.status is TrackingStatus.PICKED_UP:
-            return event.occurred_at  # type: ignore[no-any-return]
-    return shipment.label_created_at  # type: ignore[no-any-return]
 
 
 def _weekdays_between(start: dt.datetime, end: dt.datetime) -> int:
@@ -610,10 +674,10 @@ def _reason(text: str | None) -> str:
     said = (text or "").lower()
     for needle, category in (
         ("the customer", "customer cancelled"),
+        ("factory needs", "factory too slow"),
         ("beyond the", "restock too far off"),
         ("no restock date", "no restock date"),
         ("discontinued", "discontinued"),
-        ("factory needs", "factory too slow"),
         ("rejected", "supplier rejected"),
     ):
         if needle in said:
@@ -622,15 +686,24 @@ def _reason(text: str | None) -> str:
 
 
 def _cancelled(fo: FulfillmentOrder) -> Iterable[tuple[str, int]]:
-    """Cancelled units of one work by reason category (units moved to a backup left out)."""
-    for event in fo.history:
-        if isinstance(event, (WorkCancelled, CancellationRequested)):
-            if event.reason and event.reason.startswith("switched to backup"):
-                continue
-            units = sum(q.quantity for q in event.quantities or ()) or fo.totals.cancelled
-            yield _reason(event.reason), units
+    """Cancelled units of one work by reason category, from the ledger as the history moved it
+    (units moved to a backup left out)."""
+    if not fo.totals.cancelled:
+        return
+    replayed = FulfillmentOrder.replay(fo.history[:1])
+    reason: str | None = None
+    for event in fo.history[1:]:
+        before = replayed.totals.cancelled
+        replayed.apply(event)
+        if isinstance(event, (CancellationRequested, WorkCancelled)):
+            reason = event.reason
         elif isinstance(event, WorkRejected):
-            yield _reason(f"rejected: {event.reason}"), fo.totals.remaining
+            reason = f"rejected: {event.reason}"
+        cancelled = replayed.totals.cancelled - before
+        if cancelled and not (reason or "").startswith("switched to backup"):
+            yield _reason(reason), cancelled
+    if isinstance(fo.history[-1], WorkRejected) or fo.status.value == "rejected":
+        yield _reason("rejected"), fo.totals.remaining
 
 
 # --------------------------------------------------------------------------- the adapters
@@ -644,6 +717,7 @@ class _Repository(InMemoryRepository):
         self.by_order: dict[str, list[str]] = {}
         self.order_of: dict[str, str] = {}
         self.settled: set[str] = set()
+        self.stored: Callable[[FulfillmentOrder], None] = lambda fo: None
 
     def _store(self, fulfillment_order: FulfillmentOrder) -> None:
         super()._store(fulfillment_order)
@@ -653,6 +727,7 @@ class _Repository(InMemoryRepository):
             self.order_of[fulfillment_order.id] = fulfillment_order.order_id
         if fulfillment_order.is_settled:
             self.settled.add(fulfillment_order.order_id)
+        self.stored(fulfillment_order)
 
     def for_order(self, order_id: str) -> Sequence[FulfillmentOrder]:
         self._call("for_order")
@@ -720,7 +795,7 @@ class _Carrier:
     def __init__(self, simulation: _Simulation) -> None:
         self.simulation = simulation
         self.services = {(c.carrier, c.service): c for c in simulation.scenario.carriers}
-        self.labels: dict[str, tuple[Label, CarrierService]] = {}
+        self.sold: dict[str, CarrierService] = {}  # tracking number: service, until it leaves
         self.numbers = itertools.count(1)
 
     def quote(self, parcel: ParcelRequest) -> Sequence[CarrierQuote]:
@@ -737,15 +812,15 @@ class _Carrier:
             for c in self.services.values()
         )
 
-    def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label:
-        known = self.labels.get(parcel.shipment_id)
-        if known is not None:
-            return known[0]
+    def buy(self, quote: CarrierQuote) -> Label:
+        """A label for the quoted service (the supplier buys it, not the service)."""
         service = self.services[(quote.carrier, quote.service)]
         number = f"SIM{next(self.numbers):010d}"
-        label = Label(quote.carrier, quote.service, number, self.simulation.clock.now())
-        self.labels[parcel.shipment_id] = (label, service)
-        return label
+        self.sold[number] = service
+        return Label(quote.carrier, quote.service, number, self.simulation.clock.now())
+
+    def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label:
+        return self.buy(quote)  # not called: the service is built with buys_labels=False
 
     def void_label(self, tracking_number: str) -> None:
         return None
@@ -758,7 +833,7 @@ class _Storefront:
         self.simulation = simulation
 
     def push_fulfillment(self, fulfillment: StorefrontFulfillment) -> str:
-        if fulfillment.shipment_id in self.simulation.carrier.labels:  # not pushed before
+        if fulfillment.tracking_numbers[0] in self.simulation.carrier.sold:  # not pushed before
             self.simulation.shipped(fulfillment)
         return f"storefront-{fulfillment.shipment_id}"
 

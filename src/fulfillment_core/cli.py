@@ -21,7 +21,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
@@ -364,24 +364,19 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no less than ``minimum``."""
 
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+    return read
 
 
 # --------------------------------------------------------------------------- check and diagram
@@ -454,9 +449,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--scenario", metavar="FILE", help="a TOML scenario (docs/simulate.md)")
     sim.add_argument("--compare", metavar="FILE", help="a second scenario, run on the same seed")
-    sim.add_argument("--orders", type=_positive, help="orders to place (overrides the scenario)")
-    sim.add_argument("--days", type=_positive, help="days to place them over")
-    sim.add_argument("--seed", type=_seed, help="the random seed")
+    sim.add_argument("--orders", type=_whole(1), help="orders to place (overrides the scenario)")
+    sim.add_argument("--days", type=_whole(1), help="days to place them over")
+    sim.add_argument("--seed", type=_whole(0), help="the random seed")
     sim.add_argument("--json", action="store_true", help="print the report as JSON")
     sim.add_argument("--quiet", action="store_true", help="no progress, no wall time")
     sim.add_argument("--progress", action="store_true", help="show progress on stderr")

@@ -27,6 +27,7 @@ from fulfillment_core.messages import (
     OrderPlaced,
     PurchaseArrived,
     StockReported,
+    SupplierRejected,
     Tick,
 )
 from fulfillment_core.testing import (
@@ -419,3 +420,209 @@ def test_a_message_the_service_does_not_know_is_refused_by_name() -> None:
     with pytest.raises(ValidationError) as error:
         World().handle(Ping(key="p-1"))
     assert error.value.paths == ("message",)
+
+
+# --------------------------------------------------------------------------- second review
+
+
+def _shipped_units(world: World) -> int:
+    return sum(
+        line.shipped for fo in world.repository.fulfillment_orders.values() for line in fo.lines
+    )
+
+
+def test_a_placement_redelivered_after_the_routing_changed_ships_nothing_twice() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.in_warehouse("YW-C15-B", backup=True)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    backup_first = CatalogEntry(
+        "CASE-IP15-BLK",
+        [SkuSource(BACKUP, "YW-C15-B"), SkuSource(PRIMARY, "SZ-PC-1501-B")],
+        customs=PHONE_CASE_CUSTOMS,
+    )
+    world.service = world.sync_service(catalog=make_catalog(MUG, entries=[backup_first]))
+    again = world.handle(OrderPlaced(key="o-1", order=make_order()))
+    assert again.replayed
+    assert _shipped_units(world) == 1
+
+
+def test_a_switch_that_loses_its_race_leaves_no_backup_work_behind() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=30)
+    world.in_warehouse("YW-C15-B", backup=True)
+    stepper = world.service.flow(OrderPlaced(key="o-1", order=make_order()))
+    call, interfered = next(stepper), False
+    while True:
+        try:
+            result, error = world.service.perform(call), None
+        except Exception as raised:
+            result, error = None, raised
+        if call.method == "save" and not interfered and world.supplier.calls.count("stock"):
+            interfered = True  # another worker finds the primary's stock back meanwhile
+            world.in_warehouse("SZ-PC-1501-B")
+            world.service.handle(Tick(key="t-0"))
+        try:
+            call = stepper.throw(error) if error else stepper.send(result)
+        except StopIteration:
+            break
+    world.handle(Tick(key="t-1"))
+    assert _shipped_units(world) == 1
+
+
+def test_a_cancelled_order_does_not_ship_a_line_mapped_afterwards() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.in_warehouse("SZ-BAG-1")
+    order = make_order(line_items=(make_line(0), make_line(1, sku="BAG-1", title="Bag")))
+    world.handle(OrderPlaced(key="o-1", order=order))
+    world.handle(OrderCancellationRequested(key="c-1", order_id=order.id))
+    bag = CatalogEntry("BAG-1", [SkuSource(PRIMARY, "SZ-BAG-1")], customs=PHONE_CASE_CUSTOMS)
+    world.service = world.sync_service(catalog=make_catalog(MUG, bag))
+    world.handle(OrderDataUpdated(key="u-1", order=order))
+    assert _shipped_units(world) == 0
+
+
+def test_a_line_routed_again_brings_only_the_units_not_cancelled() -> None:
+    world = World()
+    world.in_warehouse("SZ-BAG-1")
+    order = make_order(line_items=(make_line(0, sku="BAG-1", title="Bag", quantity=3),))
+    world.handle(OrderPlaced(key="o-1", order=order))
+    world.handle(OrderCancellationRequested(key="c-1", order_id=order.id, quantities={"line-1": 2}))
+    bag = CatalogEntry("BAG-1", [SkuSource(PRIMARY, "SZ-BAG-1")], customs=PHONE_CASE_CUSTOMS)
+    world.service = world.sync_service(catalog=make_catalog(MUG, bag))
+    world.handle(OrderDataUpdated(key="u-1", order=order))
+    assert _shipped_units(world) == 1
+
+
+def test_a_cancellation_that_died_between_two_works_finishes_on_redelivery() -> None:
+    class DiesOnce(InMemoryRepository):
+        armed = False
+
+        def save(self, fulfillment_order: object, expected_version: int) -> None:
+            if self.armed and fulfillment_order.id.endswith(BACKUP):  # type: ignore[attr-defined]
+                self.armed = False
+                raise CrashError("died before saving the second work")
+            super().save(fulfillment_order, expected_version)  # type: ignore[arg-type]
+
+    bag = CatalogEntry("BAG-1", [SkuSource(BACKUP, "YW-BAG-1")], customs=PHONE_CASE_CUSTOMS)
+    world = World()
+    world.catalog = make_catalog(MUG, bag)
+    world.repository = DiesOnce()
+    world.service = world.sync_service(catalog=world.catalog)
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.out_of_stock("YW-BAG-1", restock_in_days=2, backup=True)
+    order = make_order(line_items=(make_line(0), make_line(1, sku="BAG-1", title="Bag")))
+    world.handle(OrderPlaced(key="o-1", order=order))
+    world.repository.armed = True
+    cancel = OrderCancellationRequested(key="c-1", order_id=order.id)
+    with pytest.raises(CrashError):
+        world.handle(cancel)
+    again = world.handle(cancel)
+    assert not again.replayed
+    statuses = {world.work(i).status for i in world.repository.ids()}
+    assert statuses == {WorkStatus.CANCELLED}
+
+
+def test_a_purchase_confirmed_while_another_worker_holds_the_work_is_kept() -> None:
+    world = World()
+    world.at_factory("SZ-PC-1501-B")
+    flow = world.service.flow(OrderPlaced(key="o-1", order=make_order()))
+    call = next(flow)
+    while True:
+        try:
+            result, error = world.service.perform(call), None
+        except Exception as raised:
+            result, error = None, raised
+        if call.method == "purchase":  # meanwhile another worker holds the work
+            world.handle(OrderDataUpdated(key="u-1", order=make_order(shipping_address=NO_ZIP)))
+        try:
+            call = flow.throw(error) if error else flow.send(result)
+        except StopIteration:
+            break
+    world.handle(OrderDataUpdated(key="u-2", order=make_order()))
+    assert len(world.supplier.purchases) == 1
+    assert world.work(FO_ID).line("line-1").backordered == 1
+
+
+def test_a_tick_does_not_buy_again_while_a_purchase_for_waiting_units_is_pending() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.clock.advance(days=2, minutes=1)
+    world.at_factory("SZ-PC-1501-B")
+    world.supplier.fail_next("purchase", timeout("supplier", "purchase"), times=2)
+    for day in range(3):
+        world.handle(Tick(key=f"t-{day}"))
+    assert len(world.supplier.purchases) == 1
+
+
+def test_a_repeated_tick_still_retries_what_is_pending() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.carrier.fail_next("buy_label", timeout("carrier", "buy_label"), times=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.handle(Tick(key="t-1"))
+    world.handle(Tick(key="t-1"))  # the scheduler sends the same tick again
+    assert world.work(FO_ID).status is WorkStatus.SHIPPED
+
+
+def test_a_long_reason_from_a_supplier_giving_up_is_kept_short_not_refused() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.handle(SupplierRejected(key="r-1", fulfillment_order_id=FO_ID, reason="x" * 990))
+    assert world.work(FO_ID).status is WorkStatus.CANCELLED
+
+
+def test_a_storefront_that_cannot_show_holds_does_not_hold_the_work_again_and_again() -> None:
+    world = World()
+    refusal = PermanentAdapterError("storefront", "report_holds", "app uninstalled")
+    world.storefront.fail_next("report_holds", refusal, times=1000)
+    world.handle(OrderPlaced(key="o-1", order=make_order(shipping_address=NO_ZIP)))
+    world.handle(Tick(key="t-1"))
+    assert len(world.work(FO_ID).holds) == 1  # the data hold only
+    assert world.notifier.kinds().count(NotificationKind.ACTION_REQUIRED) == 1
+
+
+def test_labels_bought_before_a_ship_failed_for_good_are_voided() -> None:
+    from fulfillment_core import PackingLimits
+
+    class SecondLabelRefused:
+        def __init__(self, fake: object) -> None:
+            self.fake, self.bought = fake, 0
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.fake, name)
+
+        def buy_label(self, parcel: object, quote: object) -> object:
+            self.bought += 1
+            if self.bought == 2:
+                raise PermanentAdapterError("carrier", "buy_label", "address refused")
+            return self.fake.buy_label(parcel, quote)  # type: ignore[attr-defined]
+
+    world = World(packing_limits=PackingLimits(max_items=1))
+    world.in_warehouse("SZ-PC-1501-B")
+    world.service = world.sync_service(carrier=SecondLabelRefused(world.carrier))
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=(make_line(0, quantity=2),))))
+    first_label = next(iter(world.carrier.labels.values())).tracking_number
+    assert world.carrier.voided == [first_label]
+
+
+def test_the_async_service_refuses_sync_ports_when_built() -> None:
+    from fulfillment_core import AsyncFulfillmentService
+
+    world = World()
+    with pytest.raises(ValidationError) as error:
+        AsyncFulfillmentService(
+            repository=world.repository,
+            storefront=world.storefront,
+            gateways=world.supplier,
+            carrier=world.carrier,
+            notifier=world.notifier,
+            clock=world.clock,
+            policy=world.policy,
+            catalog=world.catalog,
+            suppliers=[world.primary],
+        )
+    assert "clock" in error.value.paths

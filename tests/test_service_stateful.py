@@ -15,7 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from fulfillment_core import InWarehouse, Order
+from fulfillment_core import InWarehouse, Order, WorkStatus
 from fulfillment_core.exceptions import (
     FulfillmentError,
     PermanentAdapterError,
@@ -234,10 +234,13 @@ class ServiceMachine(RuleBasedStateMachine):
             assert carrier.labels[shipment_id].tracking_number in pending_voids, shipment_id
 
     @invariant()
-    def the_storefront_hears_of_no_more_cancelled_units_than_were_cancelled(self) -> None:
+    def the_storefront_hears_of_no_more_units_given_up_than_were_given_up(self) -> None:
+        # Cancelled units, and the units of a work the supplier rejected (handed back to the
+        # merchant, which the storefront hears of as a cancellation by this supplier).
         cancelled: dict[str, int] = {}
         for fo in self.world.repository.fulfillment_orders.values():
-            cancelled[fo.id] = fo.totals.cancelled
+            rejected = fo.totals.open if fo.status is WorkStatus.REJECTED else 0
+            cancelled[fo.id] = fo.totals.cancelled + rejected
         reported: dict[str, int] = {}
         for _, fo_id, quantities, _ in self.world.storefront.cancellations:
             reported[fo_id] = reported.get(fo_id, 0) + sum(q.quantity for q in quantities)

@@ -31,6 +31,8 @@ push_fulfillment     pushes one parcel's tracking to the storefront        shipm
 report_holds         shows these holds on the storefront (none: released)  holds
 report_cancellation  tells the storefront these units will not ship        quantities, reason
 request_cancellation asks the supplier to cancel these units               quantities
+open_work            opens new work for these units with ``supplier_id``   quantities,
+                     (a switch to a backup, lines routed again)            supplier_id
 withdraw             tells the supplier the service took these units away  quantities, reason
                      (switched or cancelled for stock); the answer is noted
 notify               sends a notification                                  notification
@@ -65,6 +67,7 @@ class EffectKind(enum.StrEnum):
     REPORT_CANCELLATION = "report_cancellation"
     REQUEST_CANCELLATION = "request_cancellation"
     WITHDRAW = "withdraw"
+    OPEN_WORK = "open_work"
     NOTIFY = "notify"
 
 
@@ -82,6 +85,7 @@ _NEEDS: dict[EffectKind, frozenset[str]] = {
     EffectKind.REPORT_CANCELLATION: frozenset({"quantities", "reason"}),
     EffectKind.REQUEST_CANCELLATION: frozenset({"quantities"}),
     EffectKind.WITHDRAW: frozenset({"quantities", "reason"}),
+    EffectKind.OPEN_WORK: frozenset({"quantities", "supplier_id"}),
     EffectKind.NOTIFY: frozenset({"notification"}),
 }
 
@@ -92,6 +96,7 @@ _PAYLOAD = (
     "reason",
     "purchase_id",
     "tracking_number",
+    "supplier_id",
     "notification",
 )
 
@@ -129,6 +134,7 @@ class Effect:
     reason: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     purchase_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     tracking_number: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+    supplier_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     notification: Notification | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
@@ -151,6 +157,7 @@ class Effect:
         check.text("reason", self.reason, required=False, max_length=2000)
         check.text("purchase_id", self.purchase_id, required=False, max_length=255)
         check.text("tracking_number", self.tracking_number, required=False, max_length=255)
+        check.text("supplier_id", self.supplier_id, required=False, max_length=255)
         if self.notification is not None:
             check.instance("notification", self.notification, Notification)
         check.done("Effect")

@@ -34,6 +34,7 @@ step.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -70,10 +71,24 @@ T = TypeVar("T")
 _NO_LIMITS = PackingLimits()
 
 
+def _wrong_kind(port: object, protocol: type, *, awaited: bool) -> list[str]:
+    """The port's methods (those of ``protocol``) that are not ``async def`` when ``awaited``,
+    or are when not: a sync adapter handed to the async service fails only when first awaited."""
+    wrong = []
+    for name, member in vars(protocol).items():
+        if name.startswith("_") or not callable(member):
+            continue
+        method = getattr(port, name, None)
+        if callable(method) and inspect.iscoroutinefunction(method) is not awaited:
+            wrong.append(name)
+    return wrong
+
+
 class _Wired(Flows):
     """Checks and wires the ports and the shop's setup; the subclasses say which ports."""
 
     _subject = "FulfillmentService"
+    _awaited = False
     _port_types: Mapping[str, type] = {}
     _gateway_type: type = object
 
@@ -117,6 +132,17 @@ class _Wired(Flows):
                     f"gateways[{supplier_id!r}]",
                     f"must implement {self._gateway_type.__name__}, got {describe(gateway)}",
                 )
+        named = [
+            *((name, port, self._port_types.get(name)) for name, port in ports.items()),
+            *((f"gateways[{i!r}]", g, self._gateway_type) for i, g in by_supplier.items()),
+        ]
+        for name, port, protocol in named:
+            if protocol is None:
+                continue
+            wrong = _wrong_kind(port, protocol, awaited=self._awaited)
+            if wrong:
+                flavour = "async def" if self._awaited else "def (not async)"
+                check.fail(name, f"has {', '.join(wrong)} not as {flavour}")
         check.instance("policy", policy, ShipmentPolicy)
         check.instance("catalog", catalog, SupplierCatalog)
         by_id: dict[str, Supplier] = {}
@@ -208,6 +234,7 @@ class AsyncFulfillmentService(_Wired):
     awaited. It takes the ``Async...`` ports; ``await service.handle(message)``."""
 
     _subject = "AsyncFulfillmentService"
+    _awaited = True
     _port_types: Mapping[str, type] = {
         "repository": AsyncFulfillmentRepository,
         "storefront": AsyncStorefront,

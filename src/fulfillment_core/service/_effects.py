@@ -8,16 +8,23 @@ run twice, so a stale save can be decided again without calling the ports again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import pendulum
 
 from fulfillment_core.check import check_order
-from fulfillment_core.exceptions import AdapterError, FulfillmentError, Problem, ValidationError
+from fulfillment_core.exceptions import (
+    AdapterError,
+    ConcurrencyError,
+    FulfillmentError,
+    Problem,
+    ValidationError,
+)
 from fulfillment_core.fulfillment import (
     BackorderUpdated,
     CancellationAccepted,
     CancellationRejected,
+    EffectsScheduled,
     FulfillmentLine,
     FulfillmentOrder,
     GoodsBackordered,
@@ -30,7 +37,7 @@ from fulfillment_core.fulfillment import (
 from fulfillment_core.lifecycle import RequestStatus, WorkStatus
 from fulfillment_core.order import Order
 from fulfillment_core.outbox import Effect, EffectKind
-from fulfillment_core.packing import PackItem, plan_parcels
+from fulfillment_core.packing import PackItem, Parcel, plan_parcels
 from fulfillment_core.policy import NotificationKind
 from fulfillment_core.ports import (
     FulfillmentRequest,
@@ -44,7 +51,7 @@ from fulfillment_core.shipping import choose_service
 from fulfillment_core.sourcing import BackupOffer, SourcingAction, decide_sourcing
 from fulfillment_core.stock import StockStatus
 
-from ._calls import Flow, ask, get_order
+from ._calls import Flow, ask, get_order, get_work
 from ._session import (
     Session,
     Setup,
@@ -56,7 +63,7 @@ from ._session import (
     waiting_for_restock,
 )
 
-__all__ = ["Apply", "UnusedLabelsError", "bought_labels", "perform"]
+__all__ = ["Apply", "UnusedLabelsError", "WaitError", "bought_labels", "perform"]
 
 #: Applies an effect's result to a session on the work; returns a note (or ``None``).
 Apply = Callable[[Session], "str | None"]
@@ -107,6 +114,8 @@ def perform(
         return (yield from _ship(setup, fo, effect))
     if kind is EffectKind.WITHDRAW:
         return (yield from _withdraw(fo, effect, key))
+    if kind is EffectKind.OPEN_WORK:
+        return (yield from _open_work(setup, fo, effect))
     assert kind is EffectKind.REQUEST_CANCELLATION
     return (yield from _request_cancellation(fo, effect, key))
 
@@ -303,11 +312,18 @@ def _apply_sourcing(
             if action is SourcingAction.USE_WAREHOUSE:
                 sourced[line.line_id] = sourced.get(line.line_id, 0) + units
             elif action is SourcingAction.BUY_FROM_FACTORY:
-                session.schedule(
-                    EffectKind.PURCHASE,
-                    quantities={line.line_id: units},
-                    reason="backordered" if checking else "open",
+                buying = checking and any(  # a purchase under way answers for waiting units
+                    item.line_id == line.line_id
+                    for pending in session.pending(EffectKind.PURCHASE)
+                    if pending.reason == "backordered"
+                    for item in pending.quantities
                 )
+                if not buying:
+                    session.schedule(
+                        EffectKind.PURCHASE,
+                        quantities={line.line_id: units},
+                        reason="backordered" if checking else "open",
+                    )
             elif action is SourcingAction.WAIT_FOR_RESTOCK:
                 if not checking:
                     backorders.setdefault(allocation.ready_by, {})[line.line_id] = units
@@ -340,52 +356,91 @@ def _switch(
     backup_id: str,
     lines: Mapping[str, tuple[int, str]],
 ) -> None:
-    """Move ``lines`` (line id: units and why) to new work for backup supplier ``backup_id``."""
-    setup, fo = session.setup, session.fo
+    """Move ``lines`` (line id: units and why) to new work for backup supplier ``backup_id``:
+    cancelled here and, in the same save, an ``open_work`` effect that opens the backup's work
+    (so a lost race or a crash never leaves one without the other)."""
+    fo = session.fo
     moved: dict[str, int] = {}
     for line_id, (units, reason) in lines.items():
         why = f"switched to backup supplier {backup_id}: {reason}"
         moved.update(session.drop_units({line_id: units}, why, moved=True))
     if not moved:
         return
-    new_lines = []
-    for line_id, units in moved.items():
-        line = fo.line(line_id)
-        entry = setup.catalog.get(line.sku)
-        source = (
-            next((s for s in entry.sources if s.supplier_id == backup_id), None) if entry else None
-        )
-        new_lines.append(
-            FulfillmentLine.new(
-                line_id,
-                units,
-                sku=line.sku,
-                supplier_sku=source.supplier_sku if source else None,
-            )
-        )
-    key = f"from:{fo.id}/{effect.id}"
-    work = FulfillmentOrder.open(
-        f"{fo.id}>{backup_id}-{effect.id}",
-        order_id=fo.order_id,
-        supplier_id=backup_id,
-        lines=new_lines,
-        at=session.now,
-        key=key,
-    )
-    opened = Session(setup, work, key, session.now)
-    opened.keys.next()  # the opening holds the key itself
-    check = check_order(order, setup.catalog, setup.suppliers[backup_id], line_ids=list(moved))
-    place_holds(opened, check.holds)  # the backup's own data check
-    opened.finish()
-    session.new_work.append(work)
+    opening = session.schedule(EffectKind.OPEN_WORK, quantities=moved, supplier_id=backup_id)
     session.tell_merchant(
         NotificationKind.SUPPLIER_SWITCHED,
         from_supplier=fo.supplier_id,
         to_supplier=backup_id,
-        to_fulfillment_order=work.id,
+        to_fulfillment_order=opened_work_id(fo.id, opening),
         lines=", ".join(f"{line_id} x{units}" for line_id, units in moved.items()),
         reason="; ".join(dict.fromkeys(reason for _, reason in lines.values())),
     )
+
+
+def opened_work_id(fo_id: str, effect: Effect) -> str:
+    """The id of the work an ``open_work`` effect of work ``fo_id`` opens."""
+    return f"{fo_id}>{effect.supplier_id}-{effect.id}"
+
+
+def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
+    """Open the work an ``open_work`` effect asks for (the same work however often it runs:
+    its id, lines and time come from the effect), checked for its supplier."""
+    supplier_id = effect.supplier_id or ""
+    order = yield from get_order(fo.order_id)
+    items = {item.id: item for item in order.line_items}
+    lines = []
+    for quantity in effect.quantities:
+        sku = items[quantity.line_id].sku if quantity.line_id in items else None
+        entry = setup.catalog.get(sku)
+        source = (
+            next((s for s in entry.sources if s.supplier_id == supplier_id), None)
+            if entry
+            else None
+        )
+        lines.append(
+            FulfillmentLine.new(
+                quantity.line_id,
+                quantity.quantity,
+                sku=sku,
+                supplier_sku=source.supplier_sku if source else None,
+            )
+        )
+    at = next(
+        event.at
+        for event in fo.history
+        if isinstance(event, EffectsScheduled) and any(e.id == effect.id for e in event.effects)
+    )
+    key = f"from:{fo.id}/{effect.id}"
+    work = FulfillmentOrder.open(
+        opened_work_id(fo.id, effect),
+        order_id=fo.order_id,
+        supplier_id=supplier_id,
+        lines=lines,
+        at=at,
+        key=key,
+    )
+    opened = Session(setup, work, key, at)
+    opened.keys.next()  # the opening holds the key itself
+    check = check_order(
+        order,
+        setup.catalog,
+        setup.suppliers.get(supplier_id),
+        line_ids=[line.line_id for line in lines],
+    )
+    place_holds(opened, check.holds)  # the new supplier's own data check
+    opened.finish()
+    try:
+        yield from ask("repository", "add", work)
+    except ConcurrencyError:
+        stored = yield from get_work(work.id)
+        if stored.history[0] != work.history[0]:
+            raise  # another work under this id: never drop the units silently
+
+    def apply(session: Session) -> str | None:
+        session.opened.append(work.id)
+        return f"opened {work.id}"
+
+    return apply
 
 
 def _purchase(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
@@ -415,6 +470,8 @@ def _purchase(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
             cls = GoodsBackordered
         if not units:
             return f"{said}: no units are left to wait for it"
+        if not session.fo.can("backorder" if not backordered else "restock") or session.fo.holds:
+            raise WaitError(f"{said}: the work is {session.fo.status}; recorded once it may be")
         session.apply(
             cls,
             quantities={item.line_id: units},
@@ -460,19 +517,11 @@ def _ship(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
         supported=supplier.supported_inserts,
     )
     bought: list[tuple[str, tuple[LineQuantity, ...], Label]] = []
-    for number, parcel in enumerate(plan.parcels, start=1):
-        # The effect in the id: a later parcel (another address, other goods) never reuses a
-        # label bought for this one.
-        shipment_id = f"{fo.id}/{effect.id}/p{number}"
-        request = ParcelRequest(
-            shipment_id, supplier.country, order.shipping_address, parcel.grams or 0, parcel.units
-        )
-        quotes = yield from ask("carrier", "quote", request)
-        choice = choose_service(quotes, setup.policy)
-        label = yield from ask("carrier", "buy_label", request, choice.quote)
-        if not isinstance(label, Label):
-            raise TypeError(f"carrier.buy_label returned {label!r}, not a Label")
-        bought.append((shipment_id, parcel.items, label))
+    try:
+        yield from _buy_labels(setup, fo, effect, order, plan.parcels, bought=bought)
+    except FulfillmentError as error:
+        error.labels = [label for _, _, label in bought]  # type: ignore[attr-defined]
+        raise
 
     def apply(session: Session) -> str | None:
         numbers = ", ".join(label.tracking_number for _, _, label in bought)
@@ -493,6 +542,37 @@ def _ship(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
 def bought_labels(result: Apply | None) -> list[Label]:
     """The labels an effect's port calls bought (only a ``ship`` buys any)."""
     return list(getattr(result, "labels", ()))
+
+
+def _buy_labels(
+    setup: Setup,
+    fo: FulfillmentOrder,
+    effect: Effect,
+    order: Order,
+    parcels: Sequence[Parcel],
+    *,
+    bought: list[tuple[str, tuple[LineQuantity, ...], Label]],
+) -> Flow[None]:
+    """Quote and buy a label for each parcel, adding each to ``bought`` as it is paid for."""
+    supplier = setup.suppliers[fo.supplier_id]
+    for number, parcel in enumerate(parcels, start=1):
+        # The effect in the id: a later parcel (another address, other goods) never reuses a
+        # label bought for this one.
+        shipment_id = f"{fo.id}/{effect.id}/p{number}"
+        request = ParcelRequest(
+            shipment_id, supplier.country, order.shipping_address, parcel.grams or 0, parcel.units
+        )
+        quotes = yield from ask("carrier", "quote", request)
+        choice = choose_service(quotes, setup.policy)
+        label = yield from ask("carrier", "buy_label", request, choice.quote)
+        if not isinstance(label, Label):
+            raise TypeError(f"carrier.buy_label returned {label!r}, not a Label")
+        bought.append((shipment_id, parcel.items, label))
+
+
+class WaitError(FulfillmentError):
+    """The result cannot be applied yet (the work is held): the effect stays pending, and its
+    idempotent call is made again, with the same answer, once the work may take it."""
 
 
 class UnusedLabelsError(FulfillmentError):

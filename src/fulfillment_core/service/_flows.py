@@ -57,7 +57,7 @@ from fulfillment_core.sla import sla_breaches
 from fulfillment_core.stock import InWarehouse
 
 from ._calls import Flow, PortCall, ask, get_work
-from ._effects import Apply, UnusedLabelsError, bought_labels, perform
+from ._effects import Apply, UnusedLabelsError, WaitError, bought_labels, perform
 from ._session import (
     OUTBOX_PATH,
     Session,
@@ -151,7 +151,6 @@ class Flows:
             session.finish()
             if record:
                 session.finish_silently("; ".join(session.notes) or "nothing to change")
-            yield from self._add_new_work(session)
             if fo.version == version:
                 return session
             try:
@@ -162,16 +161,6 @@ class Flows:
                 continue
             return session
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _add_new_work(self, session: Session) -> Flow[None]:
-        for work in session.new_work:
-            try:
-                yield from ask("repository", "add", work)
-            except ConcurrencyError:
-                stored = yield from get_work(work.id)
-                if stored.history[0] != work.history[0]:
-                    raise  # another work under the same id: never silently drop the units
-                # else an earlier attempt (or another worker) added this very work
 
     def _replayed(self, key: str, works: Iterable[FulfillmentOrder]) -> Outcome:
         prefix = f"{key}#"
@@ -184,7 +173,7 @@ class Flows:
                 if isinstance(event, EffectsScheduled):
                     continue
                 if type(event).__name__ == "MessageNoted":
-                    notes.append(f"{fo.id}: {event.note}")  # type: ignore[attr-defined]
+                    notes.append(event.note)  # type: ignore[attr-defined]
                     continue
                 events.append((fo.id, event))
         return Outcome(key, replayed=True, events=tuple(events), notes=tuple(notes))
@@ -228,19 +217,19 @@ class Flows:
             except Exception as error:  # raised below, once the rest is done
                 crash = _kept(error, crash, notes, given)
                 continue
-            for work in created:
-                if work.id not in seen:
-                    seen.add(work.id)
-                    queue.append(work.id)
+            for work_id in created:
+                if work_id not in seen:
+                    seen.add(work_id)
+                    queue.append(work_id)
         if crash is not None:
             raise crash
         return notes
 
     def _drain_one(
         self, given: FulfillmentOrder | str, now: pendulum.DateTime, notes: list[str]
-    ) -> Flow[list[FulfillmentOrder]]:
+    ) -> Flow[list[str]]:
         fo = (yield from get_work(given)) if isinstance(given, str) else given
-        created: list[FulfillmentOrder] = []
+        created: list[str] = []
         tried: set[str] = set()
         for _ in range(MAX_EFFECT_STEPS):
             effect = next((e for e in fo.outbox if e.id not in tried and _may_run(fo, e)), None)
@@ -250,7 +239,7 @@ class Flows:
             fo, session = yield from self._carry_out(fo, effect, now)
             if session is not None:
                 notes.extend(session.notes)
-                created.extend(session.new_work)
+                created.extend(session.opened)
         return created
 
     def _carry_out(
@@ -270,7 +259,8 @@ class Flows:
                 return (yield from self._void_unused(fo, effect, result, now)), None
             version = fo.version
             session = self._settle_effect(fo, effect, now, failure, result)
-            yield from self._add_new_work(session)
+            if session.fo.version == version:  # the result waits for the work (held)
+                return fo, session
             try:
                 yield from ask("repository", "save", session.fo, version)
             except ConcurrencyError:
@@ -324,12 +314,19 @@ class Flows:
         session = Session(self._setup, fo.copy(), key, now)
         if failure is not None:
             session.fail(effect, failure)
+            if not (isinstance(failure, AdapterError) and failure.retryable):
+                for label in getattr(failure, "labels", ()):  # paid for, and will not go
+                    session.schedule(EffectKind.VOID_LABEL, tracking_number=label.tracking_number)
             session.finish()
             return session
         assert result is not None
         unused: list[str] = []
         try:
             note = result(session)
+        except WaitError as error:  # nothing applied: the effect waits, its call repeatable
+            waiting = Session(self._setup, fo.copy(), key, now)
+            waiting.note(f"{effect.id} {error}")
+            return waiting
         except UnusedLabelsError as error:
             note = f"overtaken: {error}"
             unused = [label.tracking_number for label in error.labels]
@@ -354,13 +351,27 @@ class Flows:
         order = message.order
         existing = list((yield from ask("repository", "for_order", order.id)))
         works = self._open_work(order, now, message.key)
-        missing = [work for work in works if work.fo.id not in {fo.id for fo in existing}]
-        if existing and not missing:  # placed before, under this key or another
+        missing = works
+        if existing:
+            # Placed before. Only a delivery of this very message that died between two works
+            # may add work, and only for lines no work holds yet (the routing may have changed
+            # since: lines are never routed twice).
             first = existing[0].history[0].key or message.key
-            return attrs.evolve(self._replayed(first, existing), key=message.key)
-        if not works:
+            covered = {line.line_id for fo in existing for line in fo.lines}
+            ids = {fo.id for fo in existing}
+            missing = [
+                work
+                for work in works
+                if first == message.key
+                and work.fo.id not in ids
+                and not covered & {line.line_id for line in work.fo.lines}
+            ]
+            if not missing:
+                return attrs.evolve(self._replayed(first, existing), key=message.key)
+        elif not works:
             return Outcome(message.key, notes=("nothing in the order needs shipping",))
-        yield from ask("repository", "put_order", order)
+        else:
+            yield from ask("repository", "put_order", order)
         added = []
         for session in missing:
             try:
@@ -420,7 +431,7 @@ class Flows:
         if not existing:
             placed = OrderPlaced(key=message.key, order=order)
             return (yield from self._order_placed(placed))
-        if any(fo.event_for(message.key) is not None for fo in existing):
+        if all(fo.event_for(message.key) is not None for fo in existing):
             return self._replayed(message.key, existing)
         now = yield from self._now()
         before = yield from ask("repository", "get_order", order.id)
@@ -429,15 +440,25 @@ class Flows:
         plan = route_order(order, setup.catalog, setup.suppliers)
         moved_address = before.shipping_address != order.shipping_address
         routed = {line.line_id: w.supplier_id for w in plan.work for line in w.lines}
-        taken: dict[str, list[str]] = {}  # supplier id: line ids re-routed from held work
+        # Lines no work holds (unroutable when the order came) get work now, through the first
+        # work still going; an order whose work is all over gets no more.
+        held_lines = {line.line_id for fo in existing for line in fo.lines}
+        host = next((fo.id for fo in existing if not fo.is_terminal), None)
         sessions = []
+        resumed: list[str] = []
         for index, fo in enumerate(existing):
 
             def decide(session: Session, index: int = index) -> None:
                 work = session.fo
                 if work.is_terminal:
                     return
-                wanted = self._data_holds(order, work, plan if index == 0 else None)
+                moving: dict[str, dict[str, int]] = {}  # supplier: line: units
+                if work.id == host:
+                    for line_id, supplier_id in routed.items():
+                        if line_id not in held_lines:
+                            moving.setdefault(supplier_id, {})[line_id] = next(
+                                i.quantity for i in order.line_items if i.id == line_id
+                            )
                 # Unmapped lines of work not yet sent to the supplier go where they now route.
                 if work.request_status is RequestStatus.UNSUBMITTED:
                     away = {
@@ -450,10 +471,15 @@ class Flows:
                             session, WorkCancelled, quantities=away, reason="routed again"
                         )
                         session.silent.append(session.applied[-1])
-                        for line_id in cancelled:
-                            taken.setdefault(routed[line_id], []).append(line_id)
-                        if session.fo.is_terminal:
-                            return
+                        for line_id, units in cancelled.items():
+                            moving.setdefault(routed[line_id], {})[line_id] = units
+                for supplier_id, lines in sorted(moving.items()):
+                    session.schedule(
+                        EffectKind.OPEN_WORK, quantities=lines, supplier_id=supplier_id
+                    )
+                if session.fo.is_terminal:
+                    return
+                wanted = self._data_holds(order, session.fo, plan if index == 0 else None)
                 wanted_at = {(h.reason, h.path) for h in wanted}
                 place_holds(session, wanted)  # first: a hold swapped for another never resumes
                 for hold in session.fo.holds:
@@ -468,68 +494,16 @@ class Flows:
             session = yield from self._change(fo.id, message.key, now, decide)
             if session is not None:
                 sessions.append(session)
-        covered = {line.line_id for fo in existing for line in fo.lines if line.supplier_sku}
-        for supplier_id in {routed[i] for i in routed if i not in covered}:
-            lines = [i for i in routed if routed[i] == supplier_id and i not in covered]
-            taken.setdefault(supplier_id, [])
-            taken[supplier_id] = list(dict.fromkeys([*taken[supplier_id], *lines]))
-        sessions += yield from self._open_more_work(order, taken, message.key, now, existing)
-        notes = yield from self._drain([s.fo for s in sessions], now)
+            else:  # handled by a delivery that died before its effects: carry them out now
+                resumed.append(fo.id)
+        notes = yield from self._drain([*(s.fo for s in sessions), *resumed], now)
         return self._outcome(message.key, sessions, notes)
-
-    def _open_more_work(
-        self,
-        order: Order,
-        taken: dict[str, list[str]],
-        key: str,
-        now: pendulum.DateTime,
-        existing: Sequence[FulfillmentOrder],
-    ) -> Flow[list[Session]]:
-        """Open work for lines now routed to ``taken``'s suppliers."""
-        setup = self._setup
-        sessions = []
-        used = {fo.id for fo in existing}
-        by_id = {item.id: item for item in order.line_items}
-        for supplier_id, line_ids in sorted(taken.items()):
-            if not line_ids:
-                continue
-            entry_sku = {
-                i: next(
-                    s.supplier_sku
-                    for s in setup.catalog.get(by_id[i].sku).sources  # type: ignore[union-attr]
-                    if s.supplier_id == supplier_id
-                )
-                for i in line_ids
-            }
-            lines = [
-                FulfillmentLine.new(
-                    i, by_id[i].quantity, sku=by_id[i].sku, supplier_sku=entry_sku[i]
-                )
-                for i in line_ids
-            ]
-            fo_id = f"{order.id}:{supplier_id}"
-            if fo_id in used:
-                fo_id = f"{order.id}:{supplier_id}:{key}"
-            work = FulfillmentOrder.open(
-                fo_id, order_id=order.id, supplier_id=supplier_id, lines=lines, at=now, key=key
-            )
-            session = Session(setup, work, key, now)
-            session.keys.next()
-            session.applied.append(work.history[0])
-            place_holds(session, self._data_holds(order, work, None))
-            session.finish()
-            try:
-                yield from ask("repository", "add", work)
-            except ConcurrencyError:
-                continue
-            sessions.append(session)
-        return sessions
 
     def _cancellation_requested(self, message: OrderCancellationRequested) -> Flow[Outcome]:
         existing = list((yield from ask("repository", "for_order", message.order_id)))
         if not existing:
             raise NotFoundError("work of order", message.order_id)
-        if any(fo.event_for(message.key) is not None for fo in existing):
+        if all(fo.event_for(message.key) is not None for fo in existing):
             return self._replayed(message.key, existing)
         now = yield from self._now()
         wanted = (
@@ -541,6 +515,7 @@ class Flows:
         if wanted is not None:
             notes = _check_cancellable(message.order_id, wanted, existing)
         sessions = []
+        resumed: list[str] = []
         left = dict(wanted) if wanted is not None else None
         for fo in existing:
             share: dict[str, int] | None = None
@@ -558,7 +533,9 @@ class Flows:
             session = yield from self._change(fo.id, message.key, now, decide)
             if session is not None:
                 sessions.append(session)
-        notes += yield from self._drain([s.fo for s in sessions], now)
+            else:  # handled by a delivery that died before its effects: carry them out now
+                resumed.append(fo.id)
+        notes += yield from self._drain([*(s.fo for s in sessions), *resumed], now)
         return self._outcome(message.key, sessions, notes)
 
     # ------------------------------------------------------------------ messages: one work
@@ -695,7 +672,19 @@ class Flows:
             ]
             if not lines:
                 continue
-            if not fo.can("restock"):  # held: its units wait for the tick after the release
+            if not fo.can("restock"):
+                # Held: its units are asked about again once the hold is released (the check
+                # waits, like every question to the supplier, while the work is held).
+                def wait(session: Session, lines: list[str] = lines) -> None:
+                    waiting_now = waiting_for_restock(session.fo)
+                    units = {i: waiting_now[i] for i in lines if waiting_now.get(i)}
+                    if units and not session.pending(EffectKind.CHECK_RESTOCK):
+                        session.schedule(EffectKind.CHECK_RESTOCK, quantities=units)
+
+                try:
+                    yield from self._change(fo_id, message.key, now, wait, record=False)
+                except Exception as error:  # one work's trouble is not the others'
+                    crash = _kept(error, crash, notes, fo_id)
                 notes.append(f"{fo.id}: {fo.status}, not restocked")
                 continue
             give = max(available, 0)
@@ -739,7 +728,7 @@ class Flows:
         setup = self._setup
         ids = yield from ask("repository", "active_ids")
         sessions = []
-        to_drain: list[FulfillmentOrder] = []
+        to_drain: list[FulfillmentOrder | str] = []
         notes: list[str] = []
 
         def decide(session: Session) -> None:
@@ -752,9 +741,12 @@ class Flows:
                         session.notify(notification, id=effect_id)
             if not fo.work_started or fo.holds:
                 return
-            checking = {
+            checking = {  # asked, or being bought at the factory: no second question
                 item.line_id
-                for effect in session.pending(EffectKind.CHECK_RESTOCK)
+                for effect in (
+                    *session.pending(EffectKind.CHECK_RESTOCK),
+                    *session.pending(EffectKind.PURCHASE),
+                )
                 for item in effect.quantities
             }
             for line_id, units in waiting_for_restock(fo).items():
@@ -775,7 +767,8 @@ class Flows:
             except Exception as error:  # one work's trouble is not the others'
                 crash = _kept(error, crash, notes, fo_id)
                 continue
-            if session is None:
+            if session is None:  # a tick seen before: what it left pending is tried again
+                to_drain.append(fo_id)
                 continue
             if session.applied:
                 sessions.append(session)

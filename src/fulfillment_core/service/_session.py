@@ -37,7 +37,7 @@ from fulfillment_core.fulfillment import (
 from fulfillment_core.holds import Actor, Hold, HoldReason
 from fulfillment_core.lifecycle import RequestStatus, WorkStatus
 from fulfillment_core.notifications import notifications_for
-from fulfillment_core.outbox import Effect, EffectKind
+from fulfillment_core.outbox import SUPPLIER_OR_CARRIER_KINDS, Effect, EffectKind
 from fulfillment_core.packing import PackingLimits, ready_to_ship
 from fulfillment_core.policy import NotificationKind, ShipmentPolicy
 from fulfillment_core.ports import Label
@@ -148,7 +148,8 @@ class Session:
         self.applied: list[FulfillmentEvent] = []
         self.effects: list[Effect] = []
         self.notes: list[str] = []
-        self.new_work: list[FulfillmentOrder] = []
+        #: Ids of work this session's effects opened (the flow carries out their effects too).
+        self.opened: list[str] = []
         #: Applied events that tell nobody by the usual rules (the service says it otherwise).
         self.silent: list[FulfillmentEvent] = []
         self._holds_before = fo.holds
@@ -282,6 +283,7 @@ class Session:
         cancelled."""
         if not quantities:
             return {}
+        reason = note_text(reason)[:1000]
         self.apply(CancellationRequested, quantities=dict(quantities), reason=reason)
         cancelled = cancelling(self, CancellationAccepted)
         if moved:
@@ -314,7 +316,10 @@ class Session:
         )
         path = f"{OUTBOX_PATH}{effect.id}"
         fo = self.fo
-        if fo.can("hold") and not any(h.path == path for h in fo.holds):
+        # Only a step of the work itself (the supplier, the carrier) holds it: holding work
+        # because the storefront cannot show a hold would only ask it to show another.
+        blocks = effect.kind in SUPPLIER_OR_CARRIER_KINDS
+        if blocks and fo.can("hold") and not any(h.path == path for h in fo.holds):
             held = self.apply(
                 HoldPlaced, hold=Hold(HoldReason.OTHER, path, Actor.MERCHANT, message)
             )

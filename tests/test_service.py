@@ -361,17 +361,33 @@ def test_a_cancellation_names_lines_the_order_lacks_and_cancels_what_is_left_of_
         world.handle(OrderCancellationRequested(key="c-2", order_id="no-such-order"))
 
 
-def test_a_second_cancellation_while_the_first_awaits_its_answer_is_a_note() -> None:
+def test_a_second_cancellation_while_the_first_awaits_its_answer_follows_the_answer() -> None:
     world = World()
     world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
-    placed(world)
+    placed(world, make_order(line_items=[make_line(0, quantity=2)]))
     timeout = RetryableAdapterError("supplier", "request_cancellation", "timed out")
-    world.supplier.fail_next("request_cancellation", timeout)
-    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017"))
-    outcome = world.handle(OrderCancellationRequested(key="c-2", order_id="5912338890017"))
-    assert "already awaits" in outcome.notes[0]
+    world.supplier.fail_next("request_cancellation", timeout, times=2)  # c-2 retries it too
+    one = {"line-1": 1}
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities=one))
+    outcome = world.handle(
+        OrderCancellationRequested(
+            key="c-2", order_id="5912338890017", quantities=one, reason="changed my mind"
+        )
+    )
+    assert "the cancellation follows it" in outcome.notes[0]
+    assert [e.kind.value for e in world.work(FO_ID).outbox] == ["request_cancellation", "cancel"]
     world.handle(Tick(key="t-1"))
-    assert world.work(FO_ID).status is WorkStatus.CANCELLED
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.CANCELLED
+    assert work.outbox == ()
+    assert [
+        sum(q.quantity for q in units) for _, units in world.supplier.cancellation_requests
+    ] == [
+        1,
+        1,
+    ]
+    reasons = [reason for *_, reason in world.storefront.cancellations]
+    assert reasons == ["cancelled as requested", "changed my mind"]
 
 
 # --------------------------------------------------------------------------- failures

@@ -626,3 +626,129 @@ def test_the_async_service_refuses_sync_ports_when_built() -> None:
             suppliers=[world.primary],
         )
     assert "clock" in error.value.paths
+
+
+# --------------------------------------------------------------------------- answers owed
+
+
+class _LostReplies:
+    """The supplier gateway whose replies to ``operation`` are lost ``times`` times: the call
+    reaches the supplier, and the service sees a timeout."""
+
+    def __init__(self, fake: object, operation: str, times: int = 1) -> None:
+        self.fake = fake
+        self.operation = operation
+        self.times = times
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.fake, name)
+        if name != self.operation:
+            return method
+
+        def call(*args: object, **kwargs: object) -> object:
+            answer = method(*args, **kwargs)
+            if self.times:
+                self.times -= 1
+                raise timeout("supplier", name)
+            return answer
+
+        return call
+
+
+def test_a_cancellation_while_the_request_reply_was_lost_is_asked_of_the_supplier() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    lossy = _LostReplies(world.supplier, "submit_request")
+    world.service = world.sync_service(gateways={PRIMARY: lossy, BACKUP: world.backup_supplier})
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=2)])))
+    assert [r.lines[0].quantity for r in world.supplier.requests] == [2]  # it has the request
+    world.handle(
+        OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities={"line-1": 1})
+    )
+    # The request is sent again (the supplier answers it anew), then the cancellation asked.
+    work = world.work(FO_ID)
+    assert work.totals.cancelled == 1
+    assert work.line("line-1").backordered == 1
+    ((fo_id, units),) = world.supplier.cancellation_requests
+    assert (fo_id, [(u.line_id, u.quantity) for u in units]) == (FO_ID, [("line-1", 1)])
+    assert [sum(q.quantity for q in u) for _, _, u, _ in world.storefront.cancellations] == [1]
+
+
+def test_a_cancellation_of_held_work_whose_request_never_went_applies_at_once() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(OrderPlaced(key="o-1", order=make_order(shipping_address=NO_ZIP)))
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017"))
+    assert world.work(FO_ID).status is WorkStatus.CANCELLED
+    assert world.supplier.requests == []
+    assert world.supplier.cancellation_requests == []
+
+
+def test_a_rejection_while_a_cancellation_awaits_cancels_everything_with_both_reasons() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=2)])))
+    world.supplier.fail_next("request_cancellation", timeout("supplier", "request_cancellation"))
+    world.handle(
+        OrderCancellationRequested(
+            key="c-1", order_id="5912338890017", quantities={"line-1": 1}, reason="too slow"
+        )
+    )
+    world.handle(SupplierRejected(key="r-1", fulfillment_order_id=FO_ID, reason="closing down"))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.CANCELLED
+    assert work.totals.cancelled == 2
+    reasons = [(sum(q.quantity for q in u), r) for _, _, u, r in world.storefront.cancellations]
+    assert reasons == [(1, "too slow"), (1, "the supplier rejected the work: closing down")]
+    world.handle(Tick(key="t-1"))
+    assert world.work(FO_ID).outbox == ()
+    assert world.supplier.cancellation_requests == []  # the answer it gave needs no question
+
+
+class CrashingRepository(InMemoryRepository):
+    """Dies at the next save once armed."""
+
+    crash_next_save = False
+
+    def save(self, fulfillment_order: object, expected_version: int) -> None:
+        if self.crash_next_save:
+            self.crash_next_save = False
+            raise CrashError("died before the save")
+        super().save(fulfillment_order, expected_version)  # type: ignore[arg-type]
+
+
+def test_a_parcel_whose_address_changed_in_a_crashed_update_gets_a_label_for_it() -> None:
+    world = World()
+    crashing = CrashingRepository()
+    world.repository = crashing
+    world.in_warehouse("SZ-PC-1501-B")
+
+    class DiesAfterBuying:
+        def __init__(self, fake: object) -> None:
+            self.fake = fake
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.fake, name)
+
+        def buy_label(self, parcel: object, quote: object) -> object:
+            label = world.carrier.buy_label(parcel, quote)  # type: ignore[arg-type]
+            crashing.crash_next_save = True
+            return label
+
+    world.service = world.sync_service(carrier=DiesAfterBuying(world.carrier))
+    with pytest.raises(CrashError):
+        world.handle(OrderPlaced(key="o-1", order=make_order()))
+    (old_label,) = world.carrier.labels.values()
+    moved = make_address(address1="2 Newer Street", postal_code="94041")
+    update = OrderDataUpdated(key="u-1", order=make_order(shipping_address=moved))
+    world.service = world.sync_service()  # another worker
+    crashing.crash_next_save = True
+    with pytest.raises(CrashError):
+        world.handle(update)
+    world.handle(update)  # the webhook again: the stored order is the new one already
+    (parcel,) = world.work(FO_ID).shipments
+    (number,) = parcel.tracking_numbers
+    assert number != old_label.tracking_number
+    (request,) = [p for p in world.carrier.quote_requests if p.destination == moved][:1]
+    assert request.destination.address1 == "2 Newer Street"
+    assert world.work(FO_ID).status is WorkStatus.SHIPPED

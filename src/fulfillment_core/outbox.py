@@ -31,6 +31,10 @@ push_fulfillment     pushes one parcel's tracking to the storefront        shipm
 report_holds         shows these holds on the storefront (none: released)  holds
 report_cancellation  tells the storefront these units will not ship        quantities, reason
 request_cancellation asks the supplier to cancel these units               quantities
+cancel               a cancellation that came while the supplier owed an   quantities,
+                     answer (to the request, to a cancellation): once it   reason
+                     answers, cancels what is left of the units, at once
+                     or by asking the supplier
 open_work            opens new work for these units with ``supplier_id``   quantities,
                      (a switch to a backup, lines routed again)            supplier_id
 withdraw             tells the supplier the service took these units away  quantities, reason
@@ -66,6 +70,7 @@ class EffectKind(enum.StrEnum):
     REPORT_HOLDS = "report_holds"
     REPORT_CANCELLATION = "report_cancellation"
     REQUEST_CANCELLATION = "request_cancellation"
+    CANCEL = "cancel"
     WITHDRAW = "withdraw"
     OPEN_WORK = "open_work"
     NOTIFY = "notify"
@@ -84,6 +89,7 @@ _NEEDS: dict[EffectKind, frozenset[str]] = {
     EffectKind.REPORT_HOLDS: frozenset({"holds"}),
     EffectKind.REPORT_CANCELLATION: frozenset({"quantities", "reason"}),
     EffectKind.REQUEST_CANCELLATION: frozenset({"quantities"}),
+    EffectKind.CANCEL: frozenset({"quantities", "reason"}),
     EffectKind.WITHDRAW: frozenset({"quantities", "reason"}),
     EffectKind.OPEN_WORK: frozenset({"quantities", "supplier_id"}),
     EffectKind.NOTIFY: frozenset({"notification"}),

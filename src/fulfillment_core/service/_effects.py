@@ -8,10 +8,13 @@ run twice, so a stale save can be decided again without calling the ports again.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 
 import pendulum
 
+from fulfillment_core.address import Address
 from fulfillment_core.check import check_order
 from fulfillment_core.exceptions import (
     AdapterError,
@@ -46,6 +49,7 @@ from fulfillment_core.ports import (
     RequestLine,
     StorefrontFulfillment,
 )
+from fulfillment_core.serialization import to_dict
 from fulfillment_core.shipment import LineQuantity
 from fulfillment_core.shipping import choose_service
 from fulfillment_core.sourcing import BackupOffer, SourcingAction, decide_sourcing
@@ -55,6 +59,8 @@ from ._calls import Flow, ask, get_order, get_work
 from ._session import (
     Session,
     Setup,
+    awaits_answer,
+    cancel_units,
     cancelling,
     dispatch,
     last_request_reason,
@@ -116,6 +122,8 @@ def perform(
         return (yield from _withdraw(fo, effect, key))
     if kind is EffectKind.OPEN_WORK:
         return (yield from _open_work(setup, fo, effect))
+    if kind is EffectKind.CANCEL:
+        return _cancel(effect)
     assert kind is EffectKind.REQUEST_CANCELLATION
     return (yield from _request_cancellation(fo, effect, key))
 
@@ -555,10 +563,12 @@ def _buy_labels(
 ) -> Flow[None]:
     """Quote and buy a label for each parcel, adding each to ``bought`` as it is paid for."""
     supplier = setup.suppliers[fo.supplier_id]
+    # The effect and the address in the id: a later parcel (other goods), or this one after
+    # the address changed (even when the change's flow crashed and cannot tell), never reuses
+    # a label bought for this one.
+    to = _fingerprint(order.shipping_address)
     for number, parcel in enumerate(parcels, start=1):
-        # The effect in the id: a later parcel (another address, other goods) never reuses a
-        # label bought for this one.
-        shipment_id = f"{fo.id}/{effect.id}/p{number}"
+        shipment_id = f"{fo.id}/{effect.id}/p{number}-{to}"
         request = ParcelRequest(
             shipment_id, supplier.country, order.shipping_address, parcel.grams or 0, parcel.units
         )
@@ -568,6 +578,12 @@ def _buy_labels(
         if not isinstance(label, Label):
             raise TypeError(f"carrier.buy_label returned {label!r}, not a Label")
         bought.append((shipment_id, parcel.items, label))
+
+
+def _fingerprint(address: Address | None) -> str:
+    """Eight hex digits that change when ``address`` does (stable across processes)."""
+    form = json.dumps(None if address is None else to_dict(address), sort_keys=True)
+    return hashlib.blake2b(form.encode(), digest_size=4).hexdigest()
 
 
 class WaitError(FulfillmentError):
@@ -581,6 +597,21 @@ class UnusedLabelsError(FulfillmentError):
     def __init__(self, bought: list[tuple[str, tuple[LineQuantity, ...], Label]]) -> None:
         self.labels = [label for _, _, label in bought]
         super().__init__(f"{len(self.labels)} label(s) bought for parcels that cannot go")
+
+
+def _cancel(effect: Effect) -> Apply:
+    quantities = {item.line_id: item.quantity for item in effect.quantities}
+
+    def apply(session: Session) -> str | None:
+        if awaits_answer(session.fo):
+            raise WaitError("waits for the supplier's answer")
+        before = session.fo.totals.cancelled
+        cancel_units(session, quantities, effect.reason)
+        if session.fo.request_status is RequestStatus.CANCELLATION_REQUESTED:
+            return "asked the supplier"
+        return f"{session.fo.totals.cancelled - before} unit(s) cancelled"
+
+    return apply
 
 
 def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:

@@ -19,7 +19,8 @@ from fulfillment_core.exceptions import (
     ValidationError,
 )
 from fulfillment_core.fulfillment import (
-    CancellationRequested,
+    CancellationAccepted,
+    CancellationRejected,
     EffectCompleted,
     EffectsScheduled,
     FulfillmentEvent,
@@ -62,9 +63,12 @@ from ._session import (
     OUTBOX_PATH,
     Session,
     Setup,
+    awaits_answer,
+    cancel_units,
     cancelling,
     dispatch,
     is_data_hold,
+    last_request_reason,
     note_text,
     place_holds,
     purchase_units,
@@ -528,7 +532,7 @@ class Flows:
                         left[line.line_id] -= take
 
             def decide(session: Session, share: dict[str, int] | None = share) -> None:
-                _cancel_work(session, share, message.reason)
+                cancel_units(session, share, message.reason)
 
             session = yield from self._change(fo.id, message.key, now, decide)
             if session is not None:
@@ -613,8 +617,20 @@ class Flows:
                 session.note(f"it is {fo.status}: nothing left to reject")
             elif fo.work_started:
                 if fo.request_status is RequestStatus.CANCELLATION_REQUESTED:
-                    session.note("it awaits the supplier's answer to a cancellation")
-                else:
+                    # Giving up answers our cancellation request too: it cannot be refused.
+                    asked = last_request_reason(fo) or "cancelled as requested"
+                    if fo.can("accept_cancellation"):
+                        cancelled = cancelling(session, CancellationAccepted)
+                        if cancelled:
+                            session.schedule(
+                                EffectKind.REPORT_CANCELLATION, quantities=cancelled, reason=asked
+                            )
+                    else:  # the requested units left before: nothing of them to cancel
+                        session.apply(CancellationRejected, reason=why[:1000])
+                    remaining = {
+                        line.line_id: line.remaining for line in session.fo.lines if line.remaining
+                    }
+                if remaining and not session.fo.is_terminal:
                     session.drop_units(remaining, why, tell_supplier=False)
             else:
                 session.apply(WorkRejected, reason=message.reason)
@@ -805,6 +821,8 @@ def _may_run(fo: FulfillmentOrder, effect: Effect) -> bool:
     """Effects that ask the supplier or the carrier to act wait while the work is held, or
     while a cancellation awaits the supplier's answer; the rest (telling people, the
     storefront, asking for that very answer) go at once."""
+    if effect.kind is EffectKind.CANCEL:
+        return not awaits_answer(fo)
     if effect.kind not in SUPPLIER_OR_CARRIER_KINDS:
         return True
     return not fo.holds and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED
@@ -862,36 +880,6 @@ def _check_cancellable(
             )
             wanted[line_id] = known[line_id]
     return notes
-
-
-def _cancel_work(session: Session, share: dict[str, int] | None, reason: str | None) -> None:
-    fo = session.fo
-    if share is not None:  # what is left of it now (the work may have moved since)
-        share = {
-            line_id: min(units, fo.line(line_id).remaining)
-            for line_id, units in share.items()
-            if min(units, fo.line(line_id).remaining)
-        }
-    if fo.is_terminal or not fo.totals.remaining or share == {}:
-        session.note(f"it is {fo.status}: nothing of it left to cancel")
-        return
-    if not fo.work_started:
-        cancelled = cancelling(session, WorkCancelled, quantities=share, reason=reason)
-        session.schedule(
-            EffectKind.REPORT_CANCELLATION,
-            quantities=cancelled,
-            reason=reason or "cancelled as requested",
-        )
-        return
-    if fo.request_status is RequestStatus.CANCELLATION_REQUESTED:
-        session.note("it already awaits the supplier's answer to a cancellation")
-        return
-    session.apply(CancellationRequested, quantities=share, reason=reason)
-    requested = session.fo.cancellation_requested or ()
-    session.schedule(
-        EffectKind.REQUEST_CANCELLATION,
-        quantities={item.line_id: item.quantity for item in requested},
-    )
 
 
 _HANDLERS: dict[type[Message], Callable[[Flows, object], Flow[Outcome]]] = {

@@ -33,6 +33,7 @@ from fulfillment_core.fulfillment import (
     MessageNoted,
     RequestSubmitted,
     ShipmentDispatched,
+    WorkCancelled,
 )
 from fulfillment_core.holds import Actor, Hold, HoldReason
 from fulfillment_core.lifecycle import RequestStatus, WorkStatus
@@ -336,6 +337,58 @@ def cancelling(session: Session, cls: type[FulfillmentEvent], **fields: Any) -> 
         for line in session.fo.lines
         if line.cancelled > before[line.line_id]
     }
+
+
+def awaits_answer(fo: FulfillmentOrder) -> bool:
+    """Whether the supplier owes an answer that decides how units are cancelled: to a
+    cancellation request, or to the fulfillment request itself when it may have been sent (its
+    ``submit_request`` is pending and was tried, or is about to be)."""
+    status = fo.request_status
+    if status is RequestStatus.CANCELLATION_REQUESTED:
+        return True
+    if status is not RequestStatus.SUBMITTED:
+        return False
+    return any(
+        effect.kind is EffectKind.SUBMIT_REQUEST and (fo.attempts(effect.id) or not fo.holds)
+        for effect in fo.outbox
+    )
+
+
+def cancel_units(session: Session, share: Mapping[str, int] | None, reason: str | None) -> None:
+    """Cancel ``share`` of the work (``None``: all of it), or what is left of it now: at once
+    (the supplier has not got the request), by asking the supplier (it accepted the work), or,
+    while the supplier owes an answer, by a ``cancel`` effect that waits for it."""
+    fo = session.fo
+    if share is not None:  # what is left of it now (the work may have moved since)
+        share = {
+            line_id: min(units, fo.line(line_id).remaining)
+            for line_id, units in share.items()
+            if min(units, fo.line(line_id).remaining)
+        }
+    if fo.is_terminal or not fo.totals.remaining or share == {}:
+        session.note(f"it is {fo.status}: nothing of it left to cancel")
+        return
+    if awaits_answer(fo):
+        units = share or {line.line_id: line.remaining for line in fo.lines if line.remaining}
+        session.schedule(
+            EffectKind.CANCEL, quantities=units, reason=reason or "cancelled as requested"
+        )
+        session.note("the supplier owes an answer: the cancellation follows it")
+        return
+    if not fo.work_started:
+        cancelled = cancelling(session, WorkCancelled, quantities=share, reason=reason)
+        session.schedule(
+            EffectKind.REPORT_CANCELLATION,
+            quantities=cancelled,
+            reason=reason or "cancelled as requested",
+        )
+        return
+    session.apply(CancellationRequested, quantities=share, reason=reason)
+    requested = session.fo.cancellation_requested or ()
+    session.schedule(
+        EffectKind.REQUEST_CANCELLATION,
+        quantities={item.line_id: item.quantity for item in requested},
+    )
 
 
 def place_holds(session: Session, holds: Iterable[Hold]) -> None:

@@ -215,11 +215,14 @@ def _data_request_breach(
 def _shipping_breaches(
     fo: FulfillmentOrder, now: pendulum.DateTime, sla: SlaThresholds
 ) -> list[Breach]:
-    breaches = []
+    breaches: list[Breach] = []
+    if not fo.shipments:
+        return breaches
+    today = now.in_timezone(UTC).date().toordinal()  # ordinals: no pendulum interval per parcel
     for shipment in fo.shipments:
         if shipment.tracking.is_terminal:
             continue
-        elapsed = (now.in_timezone(UTC).date() - shipment.label_created_at.date()).days
+        elapsed = today - shipment.label_created_at.date().toordinal()
         if elapsed <= sla.shipping_days:
             continue
         customs = is_customs_hold(shipment.tracking)

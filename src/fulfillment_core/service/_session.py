@@ -98,6 +98,8 @@ def is_data_hold(hold: Hold) -> bool:
 
 def waiting_for_restock(fo: FulfillmentOrder) -> dict[str, int]:
     """Backordered units per line that wait for a supplier restock (not a factory purchase)."""
+    if not fo.totals.backordered:
+        return {}
     bought: dict[str, int] = {}
     for event in fo.history:
         if isinstance(event, (GoodsBackordered, BackorderUpdated)) and event.purchase_id:

@@ -1,6 +1,6 @@
 """The simulator's speed and memory, against the service's own rate in the same run.
 
-    python benchmarks/simulate.py [--rounds 3] [--orders 2000] [--full]
+    python benchmarks/simulate.py [--rounds 3] [--orders 2000] [--full] [--by-message]
 
 Prints, each as the median of ``--rounds`` rounds:
 
@@ -12,7 +12,10 @@ Prints, each as the median of ``--rounds`` rounds:
   fakes (``benchmarks/service.py``), same run, and the ratio (a simulated order sends more
   messages: data fixes, purchases, several scans, ticks);
 * peak traced memory (tracemalloc) for 600 orders over 60 days and 2,400 over 240: the same
-  pace, so a flat figure means memory follows the orders in flight, not those simulated.
+  pace, so a flat figure means memory follows the orders in flight, not those simulated;
+* with ``--by-message``, one more run at ``--orders`` timing each message kind the service
+  handles (its share of the run, its count, the time per message) and the simulator's own
+  share: where a simulated order's time goes.
 
 The machine is shared and noisy: compare figures of one run, not figures across runs.
 """
@@ -25,9 +28,12 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections import Counter
 from pathlib import Path
 
+from fulfillment_core.messages import Message
 from fulfillment_core.scenario import Scenario
+from fulfillment_core.service import FulfillmentService, Outcome
 from fulfillment_core.simulate import simulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -56,6 +62,45 @@ def peak_bytes(scenario: Scenario) -> int:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak
+
+
+def by_message(scenario: Scenario) -> tuple[float, dict[str, tuple[float, int]]]:
+    """One run's wall time, and the seconds and count of each message kind handled."""
+    spent: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    original = FulfillmentService.handle
+
+    def timed(service: FulfillmentService, message: Message) -> Outcome:
+        start = time.perf_counter()
+        try:
+            return original(service, message)
+        finally:
+            spent[type(message).__name__] += time.perf_counter() - start
+            counts[type(message).__name__] += 1
+
+    FulfillmentService.handle = timed  # type: ignore[method-assign]
+    try:
+        gc.collect()
+        start = time.perf_counter()
+        simulate(scenario)
+        total = time.perf_counter() - start
+    finally:
+        FulfillmentService.handle = original  # type: ignore[method-assign]
+    return total, {kind: (spent[kind], counts[kind]) for kind, _ in spent.most_common()}
+
+
+def print_by_message(orders: int) -> None:
+    scenario = scenario_for(orders)
+    total, kinds = by_message(scenario)
+    run = f"{orders:,} orders over {scenario.days} days (one run, {total:.1f} s)"
+    print(f"where the time goes, {run}:")
+    for kind, (seconds, count) in kinds.items():
+        print(
+            f"  {kind:28} {seconds / total:6.1%} {count:9,} messages"
+            f" {seconds / count * 1e6:10,.0f} µs each"
+        )
+    rest = total - sum(seconds for seconds, _ in kinds.values())
+    print(f"  {'the simulator itself':28} {rest / total:6.1%}")
 
 
 def measure(orders: int, rounds: int, *, full: bool = False) -> dict[str, float]:
@@ -88,6 +133,9 @@ def main() -> dict[str, float]:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--full", action="store_true", help="also time 100,000 orders once")
+    parser.add_argument(
+        "--by-message", action="store_true", help="also time each message kind in one run"
+    )
     args = parser.parse_args()
     results = measure(args.orders, args.rounds, full=args.full)
     days = scenario_for(args.orders).days
@@ -105,6 +153,8 @@ def main() -> dict[str, float]:
         f" {results['peak_bytes_large'] / 1e6:,.1f} MB for 2,400 over 240"
         f" (ratio {results['memory_ratio']:.2f}; flat means it follows the orders in flight)"
     )
+    if args.by_message:
+        print_by_message(args.orders)
     return results
 
 

@@ -39,6 +39,27 @@ def test_no_command_prints_the_commands(capsys: pytest.CaptureFixture[str]) -> N
     assert all(command in out for command in ("simulate", "diagram", "check", "demo"))
 
 
+def test_a_reader_that_goes_away_ends_the_command_quietly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    class ClosedPipe(io.StringIO):
+        """What ``| head`` leaves once it has read enough."""
+
+        def __init__(self, fd: int) -> None:
+            super().__init__()
+            self.fd = fd
+
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self) -> int:
+            return self.fd
+
+    with (tmp_path / "stdout").open("w") as real:
+        monkeypatch.setattr(sys, "stdout", ClosedPipe(real.fileno()))
+        assert main(["demo"]) == 1  # no traceback
+
+
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["--version"])

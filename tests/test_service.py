@@ -374,7 +374,7 @@ def test_a_second_cancellation_while_the_first_awaits_its_answer_follows_the_ans
             key="c-2", order_id="5912338890017", quantities=one, reason="changed my mind"
         )
     )
-    assert "the cancellation follows it" in outcome.notes[0]
+    assert "this one follows it" in outcome.notes[0]
     assert [e.kind.value for e in world.work(FO_ID).outbox] == ["request_cancellation", "cancel"]
     world.handle(Tick(key="t-1"))
     work = world.work(FO_ID)

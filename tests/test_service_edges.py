@@ -752,3 +752,130 @@ def test_a_parcel_whose_address_changed_in_a_crashed_update_gets_a_label_for_it(
     (request,) = [p for p in world.carrier.quote_requests if p.destination == moved][:1]
     assert request.destination.address1 == "2 Newer Street"
     assert world.work(FO_ID).status is WorkStatus.SHIPPED
+
+
+def test_a_restock_date_the_supplier_misses_is_waited_for_no_longer_than_the_limit() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)  # and it never says more
+    world.out_of_stock("YW-C15-B", restock_in_days=None, backup=True)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    limit = world.policy.max_restock_wait_days
+    for day in range(2 + 2 * limit):
+        world.clock.advance(days=1)
+        world.handle(Tick(key=f"t-{day}"))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.CANCELLED
+    ((*_, reason),) = world.storefront.cancellations
+    assert "overdue with no new date" in reason
+    assert NotificationKind.CANCELLED in world.notifier.kinds()
+
+
+class _DiesAfter:
+    """The supplier gateway that does ``operation`` and then the process dies."""
+
+    def __init__(self, fake: object, operation: str) -> None:
+        self.fake = fake
+        self.operation = operation
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.fake, name)
+        if name != self.operation:
+            return method
+
+        def call(*args: object, **kwargs: object) -> object:
+            method(*args, **kwargs)
+            raise CrashError(f"died after {name}")
+
+        return call
+
+
+def units_reported(world: World) -> list[tuple[int, str]]:
+    return [(sum(q.quantity for q in u), r) for _, _, u, r in world.storefront.cancellations]
+
+
+def test_a_request_a_crash_hid_is_withdrawn_when_the_held_work_is_cancelled() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    dying = _DiesAfter(world.supplier, "submit_request")
+    world.service = world.sync_service(gateways={PRIMARY: dying, BACKUP: world.backup_supplier})
+    with pytest.raises(CrashError):
+        world.handle(OrderPlaced(key="o-1", order=make_order()))  # the supplier accepted
+    world.service = world.sync_service()  # another worker
+    world.handle(OrderDataUpdated(key="u-1", order=make_order(shipping_address=NO_ZIP)))
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
+    assert world.work(FO_ID).status is WorkStatus.CANCELLED  # at once, though held
+    ((fo_id, units),) = world.supplier.cancellation_requests  # and the supplier told
+    assert (fo_id, [u.quantity for u in units]) == (FO_ID, [1])
+    assert units_reported(world) == [(1, "no")]
+
+
+def test_a_request_that_never_answers_is_withdrawn_when_the_work_is_cancelled() -> None:
+    world = World(max_attempts=3)
+    world.in_warehouse("SZ-PC-1501-B")
+    lossy = _LostReplies(world.supplier, "submit_request", times=99)
+    world.service = world.sync_service(gateways={PRIMARY: lossy, BACKUP: world.backup_supplier})
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=2)])))
+    world.handle(
+        OrderCancellationRequested(
+            key="c-1", order_id="5912338890017", quantities={"line-1": 1}, reason="one is enough"
+        )
+    )
+    assert world.work(FO_ID).totals.cancelled == 1
+    assert [sum(u.quantity for u in q) for _, q in world.supplier.cancellation_requests] == [1]
+    lossy.times = 0  # the supplier's line works again: the request goes, for what is left
+    world.handle(Tick(key="t-1"))
+    work = world.work(FO_ID)
+    assert (work.status, work.line("line-1").shipped) == (WorkStatus.SHIPPED, 1)
+
+
+def test_queued_cancellations_keep_their_reasons_when_the_supplier_gives_up() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=3)])))
+    failing = timeout("supplier", "request_cancellation")
+    world.supplier.fail_next("request_cancellation", failing, times=2)
+    for key, reason in (("c-1", "too slow"), ("c-2", "found it cheaper")):
+        world.handle(
+            OrderCancellationRequested(
+                key=key, order_id="5912338890017", quantities={"line-1": 1}, reason=reason
+            )
+        )
+    world.handle(SupplierRejected(key="r-1", fulfillment_order_id=FO_ID, reason="closing down"))
+    world.handle(Tick(key="t-1"))
+    assert units_reported(world) == [
+        (1, "too slow"),
+        (1, "found it cheaper"),
+        (1, "the supplier rejected the work: closing down"),
+    ]
+    assert world.work(FO_ID).outbox == ()
+
+
+def test_an_order_with_a_very_long_id_ships() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    long_id = "9" * 230
+    world.handle(OrderPlaced(key="o-1", order=make_order(id=long_id)))
+    work = world.work(f"{long_id}:{PRIMARY}")
+    assert work.status is WorkStatus.SHIPPED
+    assert all(len(parcel.id) <= 255 for parcel in work.shipments)
+
+
+def test_a_gateway_answering_a_cancellation_with_nonsense_is_named_and_nothing_lost() -> None:
+    class Nonsense:
+        def __init__(self, fake: object) -> None:
+            self.fake = fake
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.fake, name)
+
+        def request_cancellation(self, *args: object, **kwargs: object) -> object:
+            return None
+
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    gateways = {PRIMARY: Nonsense(world.supplier), BACKUP: world.backup_supplier}
+    world.service = world.sync_service(gateways=gateways)
+    with pytest.raises(TypeError, match="request_cancellation returned None"):
+        world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017"))
+    assert [e.kind.value for e in world.work(FO_ID).outbox] == ["request_cancellation"]

@@ -149,6 +149,12 @@ def test_the_stock_shares_must_add_up_to_one() -> None:
         load_scenario("[stock]\nwarehouse = 0.5\n")
 
 
+def test_what_keys_break_together_is_named_with_the_bad_keys_at_once() -> None:
+    with pytest.raises(ValidationError) as error:
+        load_scenario("orders = -5\n[stock]\nwarehouse = 0.9\n")
+    assert error.value.paths == ("orders", "stock")
+
+
 def test_a_scenario_file_reads_every_section() -> None:
     scenario = load_scenario(
         """

@@ -104,6 +104,22 @@ def test_a_restock_exactly_at_the_limit_is_still_waited_for() -> None:
     assert decide(stock) == [(A.WAIT_FOR_RESTOCK, 3, "sup-sz-01")]
 
 
+def test_a_missed_restock_date_is_waited_for_up_to_the_limit_past_it() -> None:
+    missed = CALENDAR.add_business_days(NOW.subtract(days=14), 5)  # 5 business days ago
+    stock = OutOfStock("SZ-1", as_of=missed.subtract(days=7), restock_eta=missed)  # stale
+    (allocation,) = decide_sourcing(
+        "line-1", 3, stock, supplier_id="sup-sz-01", policy=POLICY, calendar=CALENDAR, now=NOW
+    ).allocations
+    assert (allocation.action, allocation.ready_by) == (A.WAIT_FOR_RESTOCK, missed)
+    assert "overdue, within the 5-day limit" in allocation.reason
+    stale = ShipmentPolicy(max_restock_wait_days=3)
+    (allocation,) = decide_sourcing(
+        "line-1", 3, stock, supplier_id="sup-sz-01", policy=stale, calendar=CALENDAR, now=NOW
+    ).allocations
+    assert allocation.action is A.CANCEL
+    assert "overdue with no new date, beyond the 3-day limit" in allocation.reason
+
+
 def test_a_long_restock_cancels_and_tells_the_merchant_to_find_another_source() -> None:
     decision = decide_sourcing(
         "line-1",

@@ -35,6 +35,12 @@ T = TypeVar("T")
 UTC = pendulum.UTC
 
 
+def a_name(cls: type) -> str:
+    """``cls``'s name with its article: "an Order", "a Money"."""
+    name = cls.__name__
+    return f"{'an' if name[:1] in 'AEIOU' else 'a'} {name}"
+
+
 def describe(value: object) -> str:
     """A short, safe rendering of a bad value for an error message."""
     text = repr(value)
@@ -395,7 +401,7 @@ class Checker:
             return True
         if isinstance(value, cls):
             return True
-        self.fail(path, f"must be a {cls.__name__}, got {describe(value)}")
+        self.fail(path, f"must be {a_name(cls)}, got {describe(value)}")
         return False
 
     def sequence(self, path: str, value: object, cls: type, *, non_empty: bool = False) -> bool:
@@ -409,7 +415,7 @@ class Checker:
         ok = True
         for index, item in enumerate(value):
             if not isinstance(item, cls):
-                self.fail(f"{path}[{index}]", f"must be a {cls.__name__}, got {describe(item)}")
+                self.fail(f"{path}[{index}]", f"must be {a_name(cls)}, got {describe(item)}")
                 ok = False
         return ok
 

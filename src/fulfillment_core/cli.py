@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -475,6 +476,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
+    try:
+        code = _dispatch(parser, args, out, err)
+        out.flush()  # here, where a closed pipe can still be told apart
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as the Python docs advise, and keep
+        # the interpreter's last flush from failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+        return 1
+    return code
+
+
+def _dispatch(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO, err: TextIO
+) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args, out, err)

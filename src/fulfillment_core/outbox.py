@@ -31,14 +31,14 @@ push_fulfillment     pushes one parcel's tracking to the storefront        shipm
 report_holds         shows these holds on the storefront (none: released)  holds
 report_cancellation  tells the storefront these units will not ship        quantities, reason
 request_cancellation asks the supplier to cancel these units               quantities
-cancel               a cancellation that came while the supplier owed an   quantities,
-                     answer (to the request, to a cancellation): once it   reason
-                     answers, cancels what is left of the units, at once
-                     or by asking the supplier
+cancel               a cancellation that came while the supplier owed the  quantities,
+                     answer to an earlier one: once it answers, cancels    reason
+                     what is left of the units (by asking the supplier)
 open_work            opens new work for these units with ``supplier_id``   quantities,
                      (a switch to a backup, lines routed again)            supplier_id
 withdraw             tells the supplier the service took these units away  quantities, reason
-                     (switched or cancelled for stock); the answer is noted
+                     (switched, cancelled for stock, or cancelled before
+                     the request was answered); the answer is noted
 notify               sends a notification                                  notification
 ===================  ====================================================  =================
 """

@@ -272,7 +272,9 @@ class SupplierGateway(Protocol):
         self, fulfillment_order_id: str, quantities: Sequence[LineQuantity], *, key: str
     ) -> CancellationAnswer:
         """Ask the supplier to stop work on these units. Asking again with the same ``key``
-        must return the first answer and cancel nothing more."""
+        must return the first answer and cancel nothing more. About a fulfillment order it
+        never received (the service withdraws units of a request whose reply was lost), answer
+        accepted or raise :class:`~fulfillment_core.exceptions.NotFoundError`."""
         ...
 
 

@@ -477,14 +477,14 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base: Scenario | None = No
             continue
         known = ", ".join(sorted([*(k for k in _SECTIONS if k), *_SECTIONS[""], "carriers"]))
         problems.append(Problem(key, f"is not a scenario key or section (known: {known})"))
-    if problems:
-        raise ValidationError("scenario", problems)
     try:
-        return attrs.evolve(base or Scenario(), **fields)
+        scenario = attrs.evolve(base or Scenario(), **fields)
     except ValidationError as error:  # what only the keys together can break
-        raise ValidationError(
-            "scenario", [_as_key(problem) for problem in error.problems]
-        ) from None
+        named = {problem.path for problem in problems}
+        problems += [_as_key(p) for p in error.problems if _as_key(p).path not in named]
+    if problems:  # every problem at once: the bad keys, and what the good ones break together
+        raise ValidationError("scenario", problems)
+    return scenario
 
 
 #: Scenario fields by the TOML key that sets them, for errors that name the key.

@@ -12,7 +12,9 @@ unit of the line, each allocation with its reason:
 3. For the units still missing, the primary supplier cannot deliver in time:
 
    * out of stock with a known restock date **within** ``max_restock_wait_days`` business days
-     (counted in the supplier's calendar) → **wait for the restock** until that date;
+     (counted in the supplier's calendar) → **wait for the restock** until that date; a date
+     already past (the supplier missed it and names no new one) is waited for at most
+     ``max_restock_wait_days`` business days past it, as if it had been set again that far;
    * otherwise (restock too far off, restock date unknown, discontinued, factory too slow, or
      stock short with no restock announced) → **switch to the backup suppliers**, in their
      ranked order, each taking what it has on the shelf or at a factory ready within the
@@ -213,7 +215,20 @@ def _shortfall(
 ) -> list[Allocation]:
     """Allocate the units the primary supplier cannot deliver now: wait, switch or cancel."""
     limit = policy.max_restock_wait_days
-    if isinstance(stock, OutOfStock) and stock.restock_eta is not None:
+    if isinstance(stock, OutOfStock) and stock.restock_eta is not None and stock.restock_eta < now:
+        overdue = calendar.business_days_between(stock.restock_eta, now)
+        if overdue <= limit:
+            return [
+                Allocation(
+                    SourcingAction.WAIT_FOR_RESTOCK,
+                    missing,
+                    supplier_id,
+                    f"restock {_days(overdue)} overdue, within the {limit}-day limit",
+                    stock.restock_eta,
+                )
+            ]
+        why = f"restock {_days(overdue)} overdue with no new date, beyond the {limit}-day limit"
+    elif isinstance(stock, OutOfStock) and stock.restock_eta is not None:
         wait = calendar.business_days_between(now, stock.restock_eta)
         if wait <= limit:
             return [

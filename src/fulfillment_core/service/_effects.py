@@ -20,6 +20,7 @@ from fulfillment_core.exceptions import (
     AdapterError,
     ConcurrencyError,
     FulfillmentError,
+    NotFoundError,
     Problem,
     ValidationError,
 )
@@ -43,6 +44,7 @@ from fulfillment_core.outbox import Effect, EffectKind
 from fulfillment_core.packing import PackItem, Parcel, plan_parcels
 from fulfillment_core.policy import NotificationKind
 from fulfillment_core.ports import (
+    CancellationAnswer,
     FulfillmentRequest,
     Label,
     ParcelRequest,
@@ -569,6 +571,8 @@ def _buy_labels(
     to = _fingerprint(order.shipping_address)
     for number, parcel in enumerate(parcels, start=1):
         shipment_id = f"{fo.id}/{effect.id}/p{number}-{to}"
+        if len(shipment_id) > _MAX_ID:  # a very long order id: its digest stands in for it
+            shipment_id = f"{_digest(fo.id, 16)}/{effect.id}/p{number}-{to}"
         request = ParcelRequest(
             shipment_id, supplier.country, order.shipping_address, parcel.grams or 0, parcel.units
         )
@@ -580,10 +584,18 @@ def _buy_labels(
         bought.append((shipment_id, parcel.items, label))
 
 
+#: The longest id the values take (a ``Shipment`` id, a ``ParcelRequest``'s shipment id).
+_MAX_ID = 255
+
+
 def _fingerprint(address: Address | None) -> str:
-    """Eight hex digits that change when ``address`` does (stable across processes)."""
-    form = json.dumps(None if address is None else to_dict(address), sort_keys=True)
-    return hashlib.blake2b(form.encode(), digest_size=4).hexdigest()
+    """Eight hex digits that change when any field of ``address`` does (stable across
+    processes)."""
+    return _digest(json.dumps(None if address is None else to_dict(address), sort_keys=True), 4)
+
+
+def _digest(text: str, size: int) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
 
 
 class WaitError(FulfillmentError):
@@ -614,7 +626,7 @@ def _cancel(effect: Effect) -> Apply:
     return apply
 
 
-def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
+def _ask_to_cancel(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[CancellationAnswer]:
     answer = yield from ask(
         "supplier",
         "request_cancellation",
@@ -623,6 +635,16 @@ def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
         key=key,
         supplier_id=fo.supplier_id,
     )
+    if not isinstance(answer, CancellationAnswer):
+        raise TypeError(f"supplier.request_cancellation returned {answer!r}, not an answer")
+    return answer
+
+
+def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
+    try:
+        answer = yield from _ask_to_cancel(fo, effect, key)
+    except NotFoundError:  # the request never reached it: nothing to take back
+        return _noted("the supplier never had the request")
 
     def apply(session: Session) -> str | None:
         if answer.accepted:
@@ -643,14 +665,7 @@ def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
 def _request_cancellation(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
     if fo.request_status is not RequestStatus.CANCELLATION_REQUESTED:
         return _noted("not asked: no cancellation awaits an answer")
-    answer = yield from ask(
-        "supplier",
-        "request_cancellation",
-        fo.id,
-        effect.quantities,
-        key=key,
-        supplier_id=fo.supplier_id,
-    )
+    answer = yield from _ask_to_cancel(fo, effect, key)
 
     def apply(session: Session) -> str | None:
         if session.fo.request_status is not RequestStatus.CANCELLATION_REQUESTED:

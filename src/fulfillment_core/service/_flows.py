@@ -627,6 +627,22 @@ class Flows:
                             )
                     else:  # the requested units left before: nothing of them to cancel
                         session.apply(CancellationRejected, reason=why[:1000])
+                    # Cancellations that waited for that answer go now, each with its reason.
+                    for waiting in session.pending(EffectKind.CANCEL):
+                        units = {
+                            item.line_id: min(
+                                item.quantity, session.fo.line(item.line_id).remaining
+                            )
+                            for item in waiting.quantities
+                        }
+                        session.drop_units(
+                            {i: n for i, n in units.items() if n},
+                            waiting.reason or "cancelled as requested",
+                            tell_supplier=False,
+                        )
+                        session.apply(
+                            EffectCompleted, effect_id=waiting.id, note="answered by the rejection"
+                        )
                     remaining = {
                         line.line_id: line.remaining for line in session.fo.lines if line.remaining
                     }
@@ -819,10 +835,15 @@ def _kept(
 
 def _may_run(fo: FulfillmentOrder, effect: Effect) -> bool:
     """Effects that ask the supplier or the carrier to act wait while the work is held, or
-    while a cancellation awaits the supplier's answer; the rest (telling people, the
-    storefront, asking for that very answer) go at once."""
+    while a cancellation awaits the supplier's answer; so does a later cancellation (``cancel``)
+    and a request to send again while units taken from it are being withdrawn. The rest
+    (telling people, the storefront, asking for that very answer) go at once."""
     if effect.kind is EffectKind.CANCEL:
         return not awaits_answer(fo)
+    if effect.kind is EffectKind.SUBMIT_REQUEST and any(
+        e.kind is EffectKind.WITHDRAW for e in fo.outbox
+    ):
+        return False  # units taken away before the request went: say so before it goes again
     if effect.kind not in SUPPLIER_OR_CARRIER_KINDS:
         return True
     return not fo.holds and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED

@@ -342,24 +342,19 @@ def cancelling(session: Session, cls: type[FulfillmentEvent], **fields: Any) -> 
 
 
 def awaits_answer(fo: FulfillmentOrder) -> bool:
-    """Whether the supplier owes an answer that decides how units are cancelled: to a
-    cancellation request, or to the fulfillment request itself when it may have been sent (its
-    ``submit_request`` is pending and was tried, or is about to be)."""
-    status = fo.request_status
-    if status is RequestStatus.CANCELLATION_REQUESTED:
-        return True
-    if status is not RequestStatus.SUBMITTED:
-        return False
-    return any(
-        effect.kind is EffectKind.SUBMIT_REQUEST and (fo.attempts(effect.id) or not fo.holds)
-        for effect in fo.outbox
-    )
+    """Whether a cancellation must wait: the supplier owes the answer to an earlier one."""
+    return fo.request_status is RequestStatus.CANCELLATION_REQUESTED
 
 
 def cancel_units(session: Session, share: Mapping[str, int] | None, reason: str | None) -> None:
-    """Cancel ``share`` of the work (``None``: all of it), or what is left of it now: at once
-    (the supplier has not got the request), by asking the supplier (it accepted the work), or,
-    while the supplier owes an answer, by a ``cancel`` effect that waits for it."""
+    """Cancel ``share`` of the work (``None``: all of it), or what is left of it now.
+
+    Before the supplier accepted the work, at once; if the request may have reached it (it was
+    sent, or is being sent: its reply may be lost, the process may have died after sending), the
+    supplier is also told (``withdraw``, keyed, before the request is sent again). After it
+    accepted, by asking it (``request_cancellation``); while it owes the answer to an earlier
+    cancellation, by a ``cancel`` effect that waits for that answer.
+    """
     fo = session.fo
     if share is not None:  # what is left of it now (the work may have moved since)
         share = {
@@ -370,20 +365,18 @@ def cancel_units(session: Session, share: Mapping[str, int] | None, reason: str 
     if fo.is_terminal or not fo.totals.remaining or share == {}:
         session.note(f"it is {fo.status}: nothing of it left to cancel")
         return
+    said = reason or "cancelled as requested"
     if awaits_answer(fo):
         units = share or {line.line_id: line.remaining for line in fo.lines if line.remaining}
-        session.schedule(
-            EffectKind.CANCEL, quantities=units, reason=reason or "cancelled as requested"
-        )
-        session.note("the supplier owes an answer: the cancellation follows it")
+        session.schedule(EffectKind.CANCEL, quantities=units, reason=said)
+        session.note("the supplier owes an answer to a cancellation: this one follows it")
         return
     if not fo.work_started:
+        sent = fo.request_status is RequestStatus.SUBMITTED
         cancelled = cancelling(session, WorkCancelled, quantities=share, reason=reason)
-        session.schedule(
-            EffectKind.REPORT_CANCELLATION,
-            quantities=cancelled,
-            reason=reason or "cancelled as requested",
-        )
+        session.schedule(EffectKind.REPORT_CANCELLATION, quantities=cancelled, reason=said)
+        if sent and cancelled:
+            session.schedule(EffectKind.WITHDRAW, quantities=cancelled, reason=said)
         return
     session.apply(CancellationRequested, quantities=share, reason=reason)
     requested = session.fo.cancellation_requested or ()

@@ -57,6 +57,7 @@ import pendulum
 
 from fulfillment_core._validation import (
     Checker,
+    a_name,
     describe,
     to_country_set,
     to_datetime,
@@ -119,7 +120,7 @@ def _refuse(subject: str, path: str, message: str, hint: str = "") -> Validation
 def _expect(subject: str, path: str, value: object, cls: type) -> None:
     """Refuse a wrongly typed argument the way the values do (the type checker would have)."""
     if not isinstance(value, cls):
-        raise _refuse(subject, path, f"must be a {cls.__name__}, got {describe(value)}")
+        raise _refuse(subject, path, f"must be {a_name(cls)}, got {describe(value)}")
 
 
 def _quantities(subject: str, value: Sequence[LineQuantity]) -> tuple[LineQuantity, ...]:

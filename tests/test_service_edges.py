@@ -879,3 +879,23 @@ def test_a_gateway_answering_a_cancellation_with_nonsense_is_named_and_nothing_l
     with pytest.raises(TypeError, match="request_cancellation returned None"):
         world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017"))
     assert [e.kind.value for e in world.work(FO_ID).outbox] == ["request_cancellation"]
+
+
+def test_an_edit_that_arrives_after_a_newer_one_is_ignored_and_noted() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    placed = world.clock.now()
+    world.handle(OrderPlaced(key="o-1", order=make_order(updated_at=placed)))
+    older = make_order(updated_at=placed.add(hours=1), note="gift wrap, please")
+    newer = make_order(updated_at=placed.add(hours=2), shipping_address=NO_ZIP)
+    world.handle(OrderDataUpdated(key="u-2", order=newer))
+    late = world.handle(OrderDataUpdated(key="u-1", order=older))
+    assert "older than the version stored" in late.notes[0]
+    assert world.work(FO_ID).status is WorkStatus.ON_HOLD  # the newer edit stands
+    assert world.repository.get_order("5912338890017") == newer
+    again = world.handle(OrderDataUpdated(key="u-1", order=older))
+    assert again.replayed
+    assert again.notes == late.notes
+    fixed = make_order(updated_at=placed.add(hours=3))
+    world.handle(OrderDataUpdated(key="u-3", order=fixed))
+    assert world.work(FO_ID).status is WorkStatus.BACKORDERED

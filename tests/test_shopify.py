@@ -68,6 +68,14 @@ def test_an_unpaid_order_without_a_financial_status_counts_as_pending() -> None:
     assert Order.from_shopify(payload).payment_status is PaymentStatus.PENDING
 
 
+def test_the_time_of_the_last_edit_is_read_when_shopify_sends_it() -> None:
+    payload = _payload(updated_at="2026-11-23T18:05:00+01:00")
+    assert Order.from_shopify(payload).updated_at == pendulum.datetime(
+        2026, 11, 23, 17, 5, tz="UTC"
+    )
+    assert Order.from_shopify(_payload()).updated_at is None
+
+
 def test_problems_are_reported_with_their_paths_in_the_shopify_payload() -> None:
     payload = _payload(created_at="not a date")
     payload["shipping_address"]["zip"] = 94043

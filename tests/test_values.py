@@ -111,6 +111,14 @@ def test_naive_datetimes_are_refused() -> None:
         make_order(placed_at=dt.datetime(2026, 11, 23, 15, 0))
 
 
+def test_an_order_may_say_when_it_was_last_edited_but_not_before_it_was_placed() -> None:
+    edited = make_order(updated_at="2026-11-24T09:00:00+01:00")
+    assert edited.updated_at == pendulum.datetime(2026, 11, 24, 8, tz="UTC")
+    assert make_order().updated_at is None
+    assert problems_of(make_order, updated_at="2026-11-22T09:00:00+00:00") == ("updated_at",)
+    assert problems_of(make_order, updated_at=dt.datetime(2026, 11, 24)) == ("updated_at",)
+
+
 def test_an_order_needs_at_least_one_line_and_unique_line_ids() -> None:
     assert problems_of(make_order, line_items=[]) == ("line_items",)
     assert problems_of(make_order, line_items=[make_line(0), make_line(0)]) == ("line_items",)

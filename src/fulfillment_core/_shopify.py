@@ -178,6 +178,7 @@ def order_from_shopify(payload: Mapping[str, Any]) -> Order:
             payment_status=payload.get("financial_status") or "pending",
             storefront="shopify",
             note=payload.get("note"),
+            updated_at=payload.get("updated_at"),
         ),
         {"reference": "name", "placed_at": "created_at", "payment_status": "financial_status"},
     )

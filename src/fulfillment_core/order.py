@@ -206,7 +206,9 @@ class Order:
 
     ``id`` is the storefront's id for the order, ``reference`` what the merchant and customer
     see (``"#1001"``), ``storefront`` which shop it came from. All prices are in ``currency``.
-    ``contact`` may be empty when the address carries the customer's phone.
+    ``contact`` may be empty when the address carries the customer's phone. ``updated_at``,
+    when the storefront gives it, is when this version of the order was last edited: it tells
+    an edit that arrives late from a newer one.
     """
 
     id: str = attrs.field(converter=to_text)
@@ -223,12 +225,22 @@ class Order:
     )
     storefront: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     note: str | None = attrs.field(default=None, converter=to_text, kw_only=True)
+    updated_at: pendulum.DateTime | None = attrs.field(
+        default=None, converter=to_datetime, kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
         check = Checker()
         check.text("id", self.id, max_length=255)
         check.text("reference", self.reference, max_length=255)
-        check.datetime("placed_at", self.placed_at)
+        placed_ok = check.datetime("placed_at", self.placed_at)
+        updated_ok = check.datetime("updated_at", self.updated_at, required=False)
+        if updated_ok and placed_ok and self.updated_at and self.updated_at < self.placed_at:
+            check.fail(
+                "updated_at",
+                f"is {self.updated_at.isoformat()}, before placed_at {self.placed_at.isoformat()}",
+                "an order is edited after it is placed",
+            )
         currency_ok = check.currency("currency", self.currency)
         check.instance("shipping_address", self.shipping_address, Address)
         if check.sequence("line_items", self.line_items, LineItem, non_empty=True):

@@ -439,6 +439,21 @@ class Flows:
             return self._replayed(message.key, existing)
         now = yield from self._now()
         before = yield from ask("repository", "get_order", order.id)
+        if _older(order, before):  # an edit that arrived after a newer one: nothing to apply
+            said = (
+                f"order {order.id} as of {order.updated_at}, older than the version stored"
+                f" (as of {before.updated_at}): ignored"
+            )
+            sessions = []
+            for fo in existing:
+
+                def noted(session: Session, said: str = said) -> None:
+                    session.note(said)
+
+                session = yield from self._change(fo.id, message.key, now, noted)
+                if session is not None:
+                    sessions.append(session)
+            return self._outcome(message.key, sessions, [])
         yield from ask("repository", "put_order", order)
         setup = self._setup
         plan = route_order(order, setup.catalog, setup.suppliers)
@@ -847,6 +862,15 @@ def _may_run(fo: FulfillmentOrder, effect: Effect) -> bool:
     if effect.kind not in SUPPLIER_OR_CARRIER_KINDS:
         return True
     return not fo.holds and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED
+
+
+def _older(order: Order, stored: Order) -> bool:
+    """Whether ``order`` is an older version than ``stored`` (both say when they were edited)."""
+    return (
+        order.updated_at is not None
+        and stored.updated_at is not None
+        and order.updated_at < stored.updated_at
+    )
 
 
 def _short(note: str | None) -> str | None:

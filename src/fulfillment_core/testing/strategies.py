@@ -328,10 +328,12 @@ def _orders(draw: st.DrawFn, valid: bool, catalog: SupplierCatalog) -> Order:
         index = draw(st.integers(0, len(lines) - 1))
         broken = None if "no_sku" in breakages else f"NOT-IN-CATALOG-{index}"
         lines[index] = attrs.evolve(lines[index], sku=broken)
+    placed = draw(_instants)
+    edited = draw(st.none() | st.integers(0, 30 * 86400))  # seconds after it was placed
     return Order(
         str(draw(st.integers(10**12, 10**13 - 1))),
         f"#{draw(st.integers(1001, 99_999))}",
-        draw(_instants),
+        placed,
         currency,
         address,
         lines,
@@ -339,6 +341,7 @@ def _orders(draw: st.DrawFn, valid: bool, catalog: SupplierCatalog) -> Order:
         payment_status=payment,
         risk_level=risk,
         storefront="gadget-cases.myshopify.com",
+        updated_at=None if edited is None else placed.add(seconds=edited),
     )
 
 

@@ -59,6 +59,13 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(
         monkeypatch.setattr(sys, "stdout", ClosedPipe(real.fileno()))
         assert main(["demo"]) == 1  # no traceback
 
+    class NoDescriptor(ClosedPipe):
+        def fileno(self) -> int:
+            raise io.UnsupportedOperation("fileno")
+
+    monkeypatch.setattr(sys, "stdout", NoDescriptor(-1))
+    assert main(["demo"]) == 1
+
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:

@@ -3,6 +3,8 @@ switches of several lines, crashes between two saves, stale reports, poisoned wo
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from fulfillment_core import (
@@ -21,6 +23,7 @@ from fulfillment_core.exceptions import (
     ValidationError,
 )
 from fulfillment_core.messages import (
+    LabelBought,
     Message,
     OrderCancellationRequested,
     OrderDataUpdated,
@@ -30,6 +33,7 @@ from fulfillment_core.messages import (
     SupplierRejected,
     Tick,
 )
+from fulfillment_core.ports import Label
 from fulfillment_core.testing import (
     PHONE_CASE_CUSTOMS,
     InMemoryRepository,
@@ -633,12 +637,15 @@ def test_the_async_service_refuses_sync_ports_when_built() -> None:
 
 class _LostReplies:
     """The supplier gateway whose replies to ``operation`` are lost ``times`` times: the call
-    reaches the supplier, and the service sees a timeout."""
+    reaches the supplier, then the service sees ``error`` (a timeout unless told)."""
 
-    def __init__(self, fake: object, operation: str, times: int = 1) -> None:
+    def __init__(
+        self, fake: object, operation: str, times: int = 1, error: Exception | None = None
+    ) -> None:
         self.fake = fake
         self.operation = operation
         self.times = times
+        self.error = error or timeout("supplier", operation)
 
     def __getattr__(self, name: str) -> object:
         method = getattr(self.fake, name)
@@ -649,7 +656,7 @@ class _LostReplies:
             answer = method(*args, **kwargs)
             if self.times:
                 self.times -= 1
-                raise timeout("supplier", name)
+                raise self.error
             return answer
 
         return call
@@ -770,25 +777,6 @@ def test_a_restock_date_the_supplier_misses_is_waited_for_no_longer_than_the_lim
     assert NotificationKind.CANCELLED in world.notifier.kinds()
 
 
-class _DiesAfter:
-    """The supplier gateway that does ``operation`` and then the process dies."""
-
-    def __init__(self, fake: object, operation: str) -> None:
-        self.fake = fake
-        self.operation = operation
-
-    def __getattr__(self, name: str) -> object:
-        method = getattr(self.fake, name)
-        if name != self.operation:
-            return method
-
-        def call(*args: object, **kwargs: object) -> object:
-            method(*args, **kwargs)
-            raise CrashError(f"died after {name}")
-
-        return call
-
-
 def units_reported(world: World) -> list[tuple[int, str]]:
     return [(sum(q.quantity for q in u), r) for _, _, u, r in world.storefront.cancellations]
 
@@ -796,7 +784,7 @@ def units_reported(world: World) -> list[tuple[int, str]]:
 def test_a_request_a_crash_hid_is_withdrawn_when_the_held_work_is_cancelled() -> None:
     world = World()
     world.in_warehouse("SZ-PC-1501-B")
-    dying = _DiesAfter(world.supplier, "submit_request")
+    dying = _LostReplies(world.supplier, "submit_request", error=CrashError("died after it"))
     world.service = world.sync_service(gateways={PRIMARY: dying, BACKUP: world.backup_supplier})
     with pytest.raises(CrashError):
         world.handle(OrderPlaced(key="o-1", order=make_order()))  # the supplier accepted
@@ -860,6 +848,29 @@ def test_an_order_with_a_very_long_id_ships() -> None:
     assert all(len(parcel.id) <= 255 for parcel in work.shipments)
 
 
+def test_an_order_with_a_very_long_id_ships_under_the_suppliers_label() -> None:
+    world = World(buys_labels=False)
+    world.in_warehouse("SZ-PC-1501-B")
+    long_id = "9" * 245
+    world.handle(OrderPlaced(key="o-1", order=make_order(id=long_id)))
+    (work_id,) = world.repository.ids()
+    label = Label("DHL Express", "Worldwide", "JD014600006281230985", world.clock.now())
+    world.handle(LabelBought(key="l-1", fulfillment_order_id=work_id, label=label))
+    assert world.work(work_id).status is WorkStatus.SHIPPED
+    assert len(work_id) <= 255
+
+
+def test_an_order_with_a_very_long_id_switches_to_a_backup() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=None)
+    world.in_warehouse("YW-C15-B", backup=True)
+    world.handle(OrderPlaced(key="o-1", order=make_order(id="8" * 230)))
+    works = [world.work(i) for i in world.repository.ids()]
+    assert sorted(w.status for w in works) == [WorkStatus.CANCELLED, WorkStatus.SHIPPED]
+    assert all(len(w.id) <= 255 for w in works)
+    assert len(world.backup_supplier.requests) == 1
+
+
 def test_a_gateway_answering_a_cancellation_with_nonsense_is_named_and_nothing_lost() -> None:
     class Nonsense:
         def __init__(self, fake: object) -> None:
@@ -899,3 +910,42 @@ def test_an_edit_that_arrives_after_a_newer_one_is_ignored_and_noted() -> None:
     fixed = make_order(updated_at=placed.add(hours=3))
     world.handle(OrderDataUpdated(key="u-3", order=fixed))
     assert world.work(FO_ID).status is WorkStatus.BACKORDERED
+
+
+def test_a_rejection_after_the_answer_but_before_the_queued_cancellation_keeps_its_reason() -> None:
+    class DiesSavingTheQueuedCancel(InMemoryRepository):
+        armed = False
+
+        def save(self, fulfillment_order: Any, expected_version: int) -> None:
+            done = {
+                e.effect_id
+                for e in fulfillment_order.history
+                if type(e).__name__ == "EffectCompleted"
+            }
+            if self.armed and any(effect_id.endswith("-cancel") for effect_id in done):
+                self.armed = False
+                raise CrashError("died before the queued cancellation was saved")
+            super().save(fulfillment_order, expected_version)
+
+    world = World()
+    world.repository = DiesSavingTheQueuedCancel()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=3)
+    lossy = _LostReplies(world.supplier, "request_cancellation", times=2)
+    world.service = world.sync_service(gateways={PRIMARY: lossy, BACKUP: world.backup_supplier})
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=3)])))
+    for key, reason in (("c-1", "too slow"), ("c-2", "found it cheaper")):
+        world.handle(
+            OrderCancellationRequested(
+                key=key, order_id="5912338890017", quantities={"line-1": 1}, reason=reason
+            )
+        )
+    world.repository.armed = True
+    with pytest.raises(CrashError):
+        world.handle(Tick(key="t-1"))  # the first is answered; the process dies in the second
+    world.handle(SupplierRejected(key="r-1", fulfillment_order_id=FO_ID, reason="factory closed"))
+    world.handle(Tick(key="t-2"))
+    assert units_reported(world) == [
+        (1, "too slow"),
+        (1, "found it cheaper"),
+        (1, "the supplier rejected the work: factory closed"),
+    ]

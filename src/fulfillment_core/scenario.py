@@ -481,7 +481,13 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base: Scenario | None = No
         scenario = attrs.evolve(base or Scenario(), **fields)
     except ValidationError as error:  # what only the keys together can break
         named = {problem.path for problem in problems}
-        problems += [_as_key(p) for p in error.problems if _as_key(p).path not in named]
+        sections = {path.partition(".")[0] for path in named}
+        # A total worked out with a default for a refused key would name a sum nobody wrote.
+        problems += [
+            _as_key(p)
+            for p in error.problems
+            if _as_key(p).path not in named and _as_key(p).path not in sections
+        ]
     if problems:  # every problem at once: the bad keys, and what the good ones break together
         raise ValidationError("scenario", problems)
     return scenario

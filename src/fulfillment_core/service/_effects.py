@@ -65,6 +65,7 @@ from ._session import (
     cancel_units,
     cancelling,
     dispatch,
+    fit_id,
     last_request_reason,
     place_holds,
     purchase_units,
@@ -86,7 +87,7 @@ def perform(
 ) -> Flow[Apply]:
     """Make ``effect``'s port calls for work ``fo``; return how to apply what came back."""
     kind = effect.kind
-    key = f"{fo.id}/{effect.id}"
+    key = fit_id(f"{fo.id}/{effect.id}")
     if kind is EffectKind.NOTIFY:
         yield from ask("notifier", "send", effect.notification)
         return _noted(None)
@@ -389,7 +390,7 @@ def _switch(
 
 def opened_work_id(fo_id: str, effect: Effect) -> str:
     """The id of the work an ``open_work`` effect of work ``fo_id`` opens."""
-    return f"{fo_id}>{effect.supplier_id}-{effect.id}"
+    return fit_id(f"{fo_id}>{effect.supplier_id}-{effect.id}")
 
 
 def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
@@ -420,7 +421,7 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
         for event in fo.history
         if isinstance(event, EffectsScheduled) and any(e.id == effect.id for e in event.effects)
     )
-    key = f"from:{fo.id}/{effect.id}"
+    key = fit_id(f"from:{fo.id}/{effect.id}", 200)  # room for the "#2", "#3"... after it
     work = FulfillmentOrder.open(
         opened_work_id(fo.id, effect),
         order_id=fo.order_id,
@@ -570,9 +571,7 @@ def _buy_labels(
     # a label bought for this one.
     to = _fingerprint(order.shipping_address)
     for number, parcel in enumerate(parcels, start=1):
-        shipment_id = f"{fo.id}/{effect.id}/p{number}-{to}"
-        if len(shipment_id) > _MAX_ID:  # a very long order id: its digest stands in for it
-            shipment_id = f"{_digest(fo.id, 16)}/{effect.id}/p{number}-{to}"
+        shipment_id = fit_id(f"{fo.id}/{effect.id}/p{number}-{to}")
         request = ParcelRequest(
             shipment_id, supplier.country, order.shipping_address, parcel.grams or 0, parcel.units
         )
@@ -582,10 +581,6 @@ def _buy_labels(
         if not isinstance(label, Label):
             raise TypeError(f"carrier.buy_label returned {label!r}, not a Label")
         bought.append((shipment_id, parcel.items, label))
-
-
-#: The longest id the values take (a ``Shipment`` id, a ``ParcelRequest``'s shipment id).
-_MAX_ID = 255
 
 
 def _fingerprint(address: Address | None) -> str:

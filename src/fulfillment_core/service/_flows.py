@@ -67,6 +67,7 @@ from ._session import (
     cancel_units,
     cancelling,
     dispatch,
+    fit_id,
     is_data_hold,
     last_request_reason,
     note_text,
@@ -394,14 +395,16 @@ class Flows:
         setup = self._setup
         plan = route_order(order, setup.catalog, setup.suppliers)
         if plan.work:
-            openings = [(f"{order.id}:{w.supplier_id}", w.supplier_id, w.lines) for w in plan.work]
+            openings = [
+                (fit_id(f"{order.id}:{w.supplier_id}"), w.supplier_id, w.lines) for w in plan.work
+            ]
         else:
             shippable = [item for item in order.line_items if item.requires_shipping]
             if not shippable:
                 return []
             first = next(iter(setup.suppliers))
             lines = tuple(FulfillmentLine.new(i.id, i.quantity, sku=i.sku) for i in shippable)
-            openings = [(f"{order.id}:{first}", first, lines)]
+            openings = [(fit_id(f"{order.id}:{first}"), first, lines)]
         sessions = []
         for index, (fo_id, supplier_id, lines) in enumerate(openings):
             work = FulfillmentOrder.open(
@@ -612,7 +615,7 @@ class Flows:
                 )
             if fo.can("pack"):
                 session.apply(GoodsPacked)
-            shipment_id = f"{fo.id}/{message.label.tracking_number}"
+            shipment_id = fit_id(f"{fo.id}/{message.label.tracking_number}")
             dispatch(session, shipment_id, tuple(items), message.label)
 
         return (yield from self._work_message(message, message.fulfillment_order_id, decide))
@@ -642,25 +645,24 @@ class Flows:
                             )
                     else:  # the requested units left before: nothing of them to cancel
                         session.apply(CancellationRejected, reason=why[:1000])
-                    # Cancellations that waited for that answer go now, each with its reason.
-                    for waiting in session.pending(EffectKind.CANCEL):
-                        units = {
-                            item.line_id: min(
-                                item.quantity, session.fo.line(item.line_id).remaining
-                            )
-                            for item in waiting.quantities
-                        }
-                        session.drop_units(
-                            {i: n for i, n in units.items() if n},
-                            waiting.reason or "cancelled as requested",
-                            tell_supplier=False,
-                        )
-                        session.apply(
-                            EffectCompleted, effect_id=waiting.id, note="answered by the rejection"
-                        )
-                    remaining = {
-                        line.line_id: line.remaining for line in session.fo.lines if line.remaining
+                # Cancellations still waiting to be asked go now, each with its own reason.
+                for waiting in session.pending(EffectKind.CANCEL):
+                    left = {line.line_id: line.remaining for line in session.fo.lines}
+                    units = {
+                        item.line_id: min(item.quantity, left[item.line_id])
+                        for item in waiting.quantities
                     }
+                    session.drop_units(
+                        {line_id: n for line_id, n in units.items() if n},
+                        waiting.reason or "cancelled as requested",
+                        tell_supplier=False,
+                    )
+                    session.apply(
+                        EffectCompleted, effect_id=waiting.id, note="answered by the rejection"
+                    )
+                remaining = {
+                    line.line_id: line.remaining for line in session.fo.lines if line.remaining
+                }
                 if remaining and not session.fo.is_terminal:
                     session.drop_units(remaining, why, tell_supplier=False)
             else:

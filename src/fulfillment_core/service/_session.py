@@ -8,6 +8,7 @@ request, sourcing, a label, the holds shown on the storefront) and records it al
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -54,6 +55,15 @@ OUTBOX_PATH = "outbox."
 _BOOKKEEPING = (EffectsScheduled, EffectCompleted, EffectFailed, MessageNoted)
 
 _NOTE_LIMIT = 2000
+
+
+def fit_id(text: str, limit: int = 255) -> str:
+    """``text`` as an id or key the values take (at most ``limit`` characters): itself when it
+    fits, else its start and a digest of the whole (stable across processes, and distinct)."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return f"{text[: limit - len(digest) - 1]}~{digest}"
 
 
 def note_text(text: str) -> str:
@@ -180,7 +190,7 @@ class Session:
 
     def notify(self, notification: Notification, *, id: str | None = None) -> None:
         effect_id = id or f"e{self._next_effect_number()}-notify"
-        keyed = attrs.evolve(notification, key=f"{self.fo.id}/{effect_id}")
+        keyed = attrs.evolve(notification, key=fit_id(f"{self.fo.id}/{effect_id}"))
         self.effects.append(Effect(effect_id, EffectKind.NOTIFY, notification=keyed))
 
     def tell_merchant(self, kind: NotificationKind, **context: str) -> None:

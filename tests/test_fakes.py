@@ -201,6 +201,8 @@ def _scripted_cases() -> list[Scripted]:
     parcel = make_parcel_request()
     repo = InMemoryRepository()
     repo.add(make_fulfillment_order())
+    asked = FakeSupplier(clock)  # a cancellation is about a request the supplier has
+    asked.submit_request(make_fulfillment_request(fulfillment_order_id="fo-1"))
     return [
         (
             FakeStorefront(),
@@ -241,7 +243,7 @@ def _scripted_cases() -> list[Scripted]:
             lambda f: f.purchases,
         ),
         (
-            FakeSupplier(clock),
+            asked,
             "request_cancellation",
             lambda f: f.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1"),
             lambda f: f.cancellation_requests,
@@ -511,6 +513,7 @@ def test_a_purchase_of_no_units_is_refused() -> None:
 
 def test_the_supplier_cancels_work_that_has_not_shipped() -> None:
     supplier = FakeSupplier(FakeClock(START))
+    supplier.submit_request(make_fulfillment_request(fulfillment_order_id="fo-1"))
     answer = supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1")
     again = supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1")
     assert answer == again == ports.CancellationAnswer(True)
@@ -519,10 +522,19 @@ def test_the_supplier_cancels_work_that_has_not_shipped() -> None:
 
 def test_the_supplier_refuses_to_cancel_work_that_already_shipped() -> None:
     supplier = FakeSupplier(FakeClock(START))
+    for fo_id in ("fo-1", "fo-2"):
+        supplier.submit_request(make_fulfillment_request(fulfillment_order_id=fo_id))
     supplier.mark_shipped("fo-1")
     answer = supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1")
     assert answer == ports.CancellationAnswer(False, "already shipped")
     assert supplier.request_cancellation("fo-2", [LineQuantity("line-1", 1)], key="k-2").accepted
+
+
+def test_the_supplier_does_not_know_a_request_it_never_got() -> None:
+    supplier = FakeSupplier(FakeClock(START))
+    with pytest.raises(NotFoundError, match="fo-9"):
+        supplier.request_cancellation("fo-9", [LineQuantity("line-1", 1)], key="k-1")
+    assert supplier.cancellation_requests == []
 
 
 def test_the_async_supplier_shares_the_fakes_data() -> None:
@@ -530,7 +542,8 @@ def test_the_async_supplier_shares_the_fakes_data() -> None:
     supplier = AsyncFakeSupplier(FakeSupplier(clock))
 
     async def scenario() -> None:
-        assert (await supplier.submit_request(make_fulfillment_request())).accepted
+        request = make_fulfillment_request(fulfillment_order_id="fo-1")
+        assert (await supplier.submit_request(request)).accepted
         assert (await supplier.stock(["SZ-X"]))["SZ-X"] == Discontinued("SZ-X", as_of=START)
         await supplier.purchase("fo-1", "SZ-PC-1501-B", 1, reference="r-1")
         await supplier.request_cancellation("fo-1", [LineQuantity("line-1", 1)], key="k-1")

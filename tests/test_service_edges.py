@@ -3,6 +3,7 @@ switches of several lines, crashes between two saves, stale reports, poisoned wo
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -949,3 +950,61 @@ def test_a_rejection_after_the_answer_but_before_the_queued_cancellation_keeps_i
         (1, "found it cheaper"),
         (1, "the supplier rejected the work: factory closed"),
     ]
+
+
+def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhile() -> None:
+    class DiesBeforeTheFirstRequest:
+        def __init__(self, fake: Any) -> None:
+            self.fake = fake
+            self.armed = True
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.fake, name)
+
+        def submit_request(self, request: Any) -> Any:
+            if self.armed:
+                self.armed = False
+                raise CrashError("died before the request went")
+            return self.fake.submit_request(request)
+
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    three = make_order(line_items=[make_line(0, quantity=3)])
+    dying = DiesBeforeTheFirstRequest(world.supplier)
+    world.service = world.sync_service(gateways={PRIMARY: dying, BACKUP: world.backup_supplier})
+    with pytest.raises(CrashError):
+        world.handle(OrderPlaced(key="o-1", order=three))
+    service = world.service
+
+    def step(flow: Any, call: Any) -> Any:  # what the service's own driver does
+        try:
+            result = service.perform(call)
+        except Exception as error:  # handed to the flow, as the driver does
+            return flow.throw(error)
+        return flow.send(result)
+
+    def until_submit(flow: Any, call: Any) -> Any:
+        while call.method != "submit_request":
+            call = step(flow, call)
+        return call
+
+    def finish(flow: Any, call: Any) -> None:
+        with contextlib.suppress(StopIteration):
+            while True:
+                call = step(flow, call)
+
+    a = service.flow(Tick(key="t-a"))  # worker A retries the request...
+    a_call = until_submit(a, next(a))
+    one = {"line-1": 1}
+    b = service.flow(
+        OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities=one)
+    )
+    b_call = until_submit(b, next(b))  # ...while B cancels one unit and sends it too
+    a_next = step(a, a_call)  # A's lands first
+    finish(b, b_call)
+    finish(a, a_next)
+    world.handle(Tick(key="t-2"))
+    ((request,),) = [r.lines for r in world.supplier.requests]
+    asked_off = [sum(u.quantity for u in q) for _, q in world.supplier.cancellation_requests]
+    assert (request.quantity, asked_off) == (3, [1])  # the supplier ends with 2
+    assert world.work(FO_ID).line("line-1").shipped == 2

@@ -15,8 +15,9 @@ the work is held, or while a cancellation awaits the supplier's answer.
 ===================  ====================================================  =================
 kind                 what the service does                                 payload
 ===================  ====================================================  =================
-submit_request       sends the fulfillment request to the supplier, then  --
-                     applies the answer (accept, or reject)
+submit_request       sends the fulfillment request to the supplier, then  quantities (the
+                     applies the answer (accept, or reject)                lines, as first
+                                                                           scheduled)
 source               asks the supplier's stock for the ``quantities``      quantities
                      still open and applies the sourcing decision
 check_restock        asks again about backordered ``quantities`` whose     quantities
@@ -95,6 +96,13 @@ _NEEDS: dict[EffectKind, frozenset[str]] = {
     EffectKind.NOTIFY: frozenset({"notification"}),
 }
 
+#: What an effect may carry besides what it needs.
+_MAY: dict[EffectKind, frozenset[str]] = {
+    # The lines of the request as first sent: a request sent again asks for the same (the
+    # supplier keeps the first), and units cancelled meanwhile are withdrawn after it.
+    EffectKind.SUBMIT_REQUEST: frozenset({"quantities"}),
+}
+
 _PAYLOAD = (
     "quantities",
     "holds",
@@ -148,12 +156,13 @@ class Effect:
         check.text("id", self.id, max_length=255)
         if check.member("kind", self.kind, EffectKind):
             needs = _NEEDS[self.kind]
+            allowed = needs | _MAY.get(self.kind, frozenset())
             for name in _PAYLOAD:
                 value = getattr(self, name)
                 given = value not in (None, ())
                 if name in needs and not given and name != "holds":
                     check.fail(name, f"is required for a {self.kind} effect")
-                elif name not in needs and given:
+                elif name not in allowed and given:
                     check.fail(name, f"is not used by a {self.kind} effect", "leave it out")
             if self.kind is EffectKind.PURCHASE and len(self.quantities) > 1:
                 check.fail("quantities", "a purchase buys one line", "schedule one per line")

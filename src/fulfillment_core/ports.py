@@ -273,8 +273,9 @@ class SupplierGateway(Protocol):
     ) -> CancellationAnswer:
         """Ask the supplier to stop work on these units. Asking again with the same ``key``
         must return the first answer and cancel nothing more. About a fulfillment order it
-        never received (the service withdraws units of a request whose reply was lost), answer
-        accepted or raise :class:`~fulfillment_core.exceptions.NotFoundError`."""
+        never received, raise :class:`~fulfillment_core.exceptions.NotFoundError` (the service
+        withdraws units of a request whose reply was lost: told the request is not there, it
+        sends the request and asks again)."""
         ...
 
 

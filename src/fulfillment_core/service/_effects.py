@@ -22,6 +22,7 @@ from fulfillment_core.exceptions import (
     FulfillmentError,
     NotFoundError,
     Problem,
+    RetryableAdapterError,
     ValidationError,
 )
 from fulfillment_core.fulfillment import (
@@ -112,7 +113,7 @@ def perform(
     if kind is EffectKind.PUSH_FULFILLMENT:
         return (yield from _push(setup, fo, effect))
     if kind is EffectKind.SUBMIT_REQUEST:
-        return (yield from _submit(setup, fo))
+        return (yield from _submit(setup, fo, effect))
     if kind in (EffectKind.SOURCE, EffectKind.CHECK_RESTOCK):
         return (yield from _source(setup, fo, effect, now))
     if kind is EffectKind.PURCHASE:
@@ -153,10 +154,16 @@ def _push(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
     return _noted(f"storefront fulfillment {storefront_id}")
 
 
-def _submit(setup: Setup, fo: FulfillmentOrder) -> Flow[Apply]:
+def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
     if fo.request_status is not RequestStatus.SUBMITTED:
         return _noted(f"not sent: the request is {fo.request_status}")
-    missing = [line.line_id for line in fo.lines if line.open and not line.supplier_sku]
+    # The lines as first scheduled: the supplier may have the request already (a lost reply),
+    # and keeps the first; units cancelled since are withdrawn after it (``withdraw``).
+    units = {item.line_id: item.quantity for item in effect.quantities} or {
+        line.line_id: line.open for line in fo.lines if line.open
+    }
+    lines = [fo.line(line_id) for line_id in units]
+    missing = [line.line_id for line in lines if not line.supplier_sku]
     if missing:
         raise ValidationError(
             "fulfillment request",
@@ -173,9 +180,8 @@ def _submit(setup: Setup, fo: FulfillmentOrder) -> Flow[Apply]:
         fo.id,
         fo.order_id,
         tuple(
-            RequestLine(line.line_id, line.supplier_sku, line.open)
-            for line in fo.lines
-            if line.open
+            RequestLine(line.line_id, line.supplier_sku or "", units[line.line_id])
+            for line in lines
         ),
         order.shipping_address,
         contact=order.contact,
@@ -638,8 +644,8 @@ def _ask_to_cancel(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Cance
 def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
     try:
         answer = yield from _ask_to_cancel(fo, effect, key)
-    except NotFoundError:  # the request never reached it: nothing to take back
-        return _noted("the supplier never had the request")
+    except NotFoundError:
+        return _not_found(fo, effect)
 
     def apply(session: Session) -> str | None:
         if answer.accepted:
@@ -655,6 +661,37 @@ def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
         return f"the supplier refused: {answer.reason}"
 
     return apply
+
+
+def _not_found(fo: FulfillmentOrder, effect: Effect) -> Apply:
+    """The supplier does not know the request units are withdrawn from."""
+    if fo.request_status is RequestStatus.SUBMITTED:
+        # Not there yet: the request is sent (again, with its first lines) before this is
+        # asked again, so the units come off the request the supplier keeps.
+        def later(session: Session) -> str | None:
+            raise WaitError("waits for the request to reach the supplier")
+
+        return later
+    if not fo.attempts(effect.id):
+        # A request another worker was sending may land in a moment: ask once more, later.
+        raise RetryableAdapterError(
+            "supplier", "request_cancellation", "the supplier does not know the request yet"
+        )
+    if not fo.work_started:
+        return _noted("the supplier never had the request")
+
+    def odd(session: Session) -> str | None:
+        session.tell_merchant(
+            NotificationKind.ACTION_REQUIRED,
+            effect=effect.id,
+            message=(
+                f"the supplier does not know the request it accepted, so units the service"
+                f" cancelled ({effect.reason}) could not be withdrawn: check with it"
+            ),
+        )
+        return "the supplier does not know the request"
+
+    return odd
 
 
 def _request_cancellation(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:

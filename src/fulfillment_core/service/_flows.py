@@ -852,15 +852,10 @@ def _kept(
 
 def _may_run(fo: FulfillmentOrder, effect: Effect) -> bool:
     """Effects that ask the supplier or the carrier to act wait while the work is held, or
-    while a cancellation awaits the supplier's answer; so does a later cancellation (``cancel``)
-    and a request to send again while units taken from it are being withdrawn. The rest
-    (telling people, the storefront, asking for that very answer) go at once."""
+    while a cancellation awaits the supplier's answer; so does a later cancellation (``cancel``).
+    The rest (telling people, the storefront, asking for that very answer) go at once."""
     if effect.kind is EffectKind.CANCEL:
         return not awaits_answer(fo)
-    if effect.kind is EffectKind.SUBMIT_REQUEST and any(
-        e.kind is EffectKind.WITHDRAW for e in fo.outbox
-    ):
-        return False  # units taken away before the request went: say so before it goes again
     if effect.kind not in SUPPLIER_OR_CARRIER_KINDS:
         return True
     return not fo.holds and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED

@@ -236,7 +236,8 @@ class Session:
             and not fo.holds
         ):
             self.apply(RequestSubmitted)
-            self.schedule(EffectKind.SUBMIT_REQUEST)
+            lines = {line.line_id: line.open for line in fo.lines if line.open}
+            self.schedule(EffectKind.SUBMIT_REQUEST, quantities=lines)
         if fo.work_started and fo.can("source") and not waiting_on_supplier:
             self._source_open_units()
         if (

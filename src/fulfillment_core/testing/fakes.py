@@ -576,6 +576,8 @@ class FakeSupplier(_ScriptedFake):
         known = self.cancellation_answers.get(key)
         if known is not None:
             return known
+        if fulfillment_order_id not in self.answers:  # it never got that request
+            raise NotFoundError("fulfillment request", fulfillment_order_id)
         self.cancellation_requests.append((fulfillment_order_id, units))
         if fulfillment_order_id in self.shipped:
             answer = CancellationAnswer(False, "already shipped")

@@ -1008,3 +1008,35 @@ def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhi
     asked_off = [sum(u.quantity for u in q) for _, q in world.supplier.cancellation_requests]
     assert (request.quantity, asked_off) == (3, [1])  # the supplier ends with 2
     assert world.work(FO_ID).line("line-1").shipped == 2
+
+
+@pytest.mark.parametrize("older_stops_at", ["put_order", "save"])
+def test_an_older_edit_racing_a_newer_one_never_undoes_it(older_stops_at: str) -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=2)
+    placed = world.clock.now()
+    world.handle(
+        OrderPlaced(key="o-1", order=make_order(updated_at=placed, shipping_address=NO_ZIP))
+    )
+    service = world.service
+
+    def step(flow: Any, call: Any) -> Any:  # what the service's own driver does
+        try:
+            result = service.perform(call)
+        except Exception as error:  # handed to the flow, as the driver does
+            return flow.throw(error)
+        return flow.send(result)
+
+    older = make_order(updated_at=placed.add(minutes=10), shipping_address=NO_ZIP, note="old")
+    newer = make_order(updated_at=placed.add(minutes=20))  # the ZIP code fixed
+    slow = service.flow(OrderDataUpdated(key="u-old", order=older))
+    call = next(slow)
+    while call.method != older_stops_at:
+        call = step(slow, call)
+    world.handle(OrderDataUpdated(key="u-new", order=newer))  # another worker, all the way
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = step(slow, call)
+    assert world.repository.get_order("5912338890017") == newer
+    assert world.work(FO_ID).holds == ()
+    assert world.work(FO_ID).status is WorkStatus.BACKORDERED

@@ -348,7 +348,9 @@ class FulfillmentRepository(Protocol):
         ...
 
     def put_order(self, order: Order) -> None:
-        """Keep the order (replacing an earlier version of it)."""
+        """Keep the order, replacing an earlier version of it; but never replace a version
+        whose ``updated_at`` is later than this one's (do the comparison and the write as one
+        step, e.g. a conditional update), so an edit that arrives late cannot undo a newer one."""
         ...
 
     def get_order(self, order_id: str) -> Order:

@@ -57,7 +57,7 @@ from fulfillment_core.shipment import LineQuantity
 from fulfillment_core.sla import sla_breaches
 from fulfillment_core.stock import InWarehouse
 
-from ._calls import Flow, PortCall, ask, get_work
+from ._calls import Flow, PortCall, ask, get_order, get_work
 from ._effects import Apply, UnusedLabelsError, WaitError, bought_labels, perform
 from ._session import (
     OUTBOX_PATH,
@@ -141,18 +141,24 @@ class Flows:
         decide: Callable[[Session], None],
         *,
         record: bool = True,
+        guard: Callable[[], Flow[str | None]] | None = None,
     ) -> Flow[Session | None]:
         """Load the work, let ``decide`` apply events, schedule the follow-ups and save; a stale
         save is reloaded and decided again. ``None``: ``key`` was handled before. With
         ``record``, a message that changes nothing is recorded (``MessageNoted``) so that it is
-        not handled again."""
+        not handled again. ``guard``, asked before each attempt, may say why the message no
+        longer applies (its note is then recorded instead of the decision)."""
         for attempt in itertools.count():
             fo = yield from get_work(fo_id)
             if fo.event_for(key) is not None:
                 return None
             version = fo.version
             session = Session(self._setup, fo, key, now)
-            decide(session)
+            stale = None if guard is None else (yield from guard())
+            if stale is None:
+                decide(session)
+            else:
+                session.note(stale)
             session.finish()
             if record:
                 session.finish_silently("; ".join(session.notes) or "nothing to change")
@@ -441,23 +447,27 @@ class Flows:
         if all(fo.event_for(message.key) is not None for fo in existing):
             return self._replayed(message.key, existing)
         now = yield from self._now()
-        before = yield from ask("repository", "get_order", order.id)
-        if _older(order, before):  # an edit that arrived after a newer one: nothing to apply
-            said = (
+        before = yield from get_order(order.id)
+
+        def guard() -> Flow[str | None]:
+            # An edit that arrived after a newer one changes nothing: asked again before each
+            # work's save, since a newer edit may be stored while this one is being applied.
+            stored = yield from get_order(order.id)
+            if not _older(order, stored):
+                return None
+            return (
                 f"order {order.id} as of {order.updated_at}, older than the version stored"
-                f" (as of {before.updated_at}): ignored"
+                f" (as of {stored.updated_at}): ignored"
             )
+
+        if _older(order, before):
             sessions = []
             for fo in existing:
-
-                def noted(session: Session, said: str = said) -> None:
-                    session.note(said)
-
-                session = yield from self._change(fo.id, message.key, now, noted)
+                session = yield from self._change(fo.id, message.key, now, _nothing, guard=guard)
                 if session is not None:
                     sessions.append(session)
             return self._outcome(message.key, sessions, [])
-        yield from ask("repository", "put_order", order)
+        yield from ask("repository", "put_order", order)  # never replaces a newer version
         setup = self._setup
         plan = route_order(order, setup.catalog, setup.suppliers)
         moved_address = before.shipping_address != order.shipping_address
@@ -513,7 +523,7 @@ class Flows:
                             EffectCompleted, effect_id=effect.id, note="superseded: new address"
                         )
 
-            session = yield from self._change(fo.id, message.key, now, decide)
+            session = yield from self._change(fo.id, message.key, now, decide, guard=guard)
             if session is not None:
                 sessions.append(session)
             else:  # handled by a delivery that died before its effects: carry them out now
@@ -859,6 +869,10 @@ def _may_run(fo: FulfillmentOrder, effect: Effect) -> bool:
     if effect.kind not in SUPPLIER_OR_CARRIER_KINDS:
         return True
     return not fo.holds and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED
+
+
+def _nothing(session: Session) -> None:
+    """A decision that changes nothing (what a guard stopped is noted instead)."""
 
 
 def _older(order: Order, stored: Order) -> bool:

@@ -815,6 +815,15 @@ class FulfillmentRepositoryContract:
         repository.put_order(edited)
         assert repository.get_order(edited.id) == edited, "the earlier version is still kept"
 
+    def test_put_order_never_replaces_a_newer_version(
+        self, repository: FulfillmentRepository
+    ) -> None:
+        placed = make_order().placed_at
+        newer = make_order(updated_at=placed.add(hours=2), note="the second edit")
+        repository.put_order(newer)
+        repository.put_order(make_order(updated_at=placed.add(hours=1), note="the first edit"))
+        assert repository.get_order(newer.id) == newer, "an older edit replaced a newer one"
+
 
 # --------------------------------------------------------------------------- async twins
 #

@@ -1106,6 +1106,14 @@ class InMemoryRepository(_ScriptedFake):
     def put_order(self, order: Order) -> None:
         self._call("put_order")
         _expect("InMemoryRepository.put_order", "order", order, Order)
+        stored = self.orders.get(order.id)
+        if (
+            stored is not None
+            and stored.updated_at is not None
+            and order.updated_at is not None
+            and order.updated_at < stored.updated_at
+        ):
+            return  # a newer version is kept: an older edit never replaces it
         self.orders[order.id] = order  # frozen: no copy needed
 
     def get_order(self, order_id: str) -> Order:

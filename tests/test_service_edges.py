@@ -952,6 +952,15 @@ def test_a_rejection_after_the_answer_but_before_the_queued_cancellation_keeps_i
     ]
 
 
+def _step(service: Any, flow: Any, call: Any) -> Any:
+    """Make one port call of ``flow`` and hand it the result, as the service's driver does."""
+    try:
+        result = service.perform(call)
+    except Exception as error:  # handed to the flow, as the driver does
+        return flow.throw(error)
+    return flow.send(result)
+
+
 def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhile() -> None:
     class DiesBeforeTheFirstRequest:
         def __init__(self, fake: Any) -> None:
@@ -976,22 +985,15 @@ def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhi
         world.handle(OrderPlaced(key="o-1", order=three))
     service = world.service
 
-    def step(flow: Any, call: Any) -> Any:  # what the service's own driver does
-        try:
-            result = service.perform(call)
-        except Exception as error:  # handed to the flow, as the driver does
-            return flow.throw(error)
-        return flow.send(result)
-
     def until_submit(flow: Any, call: Any) -> Any:
         while call.method != "submit_request":
-            call = step(flow, call)
+            call = _step(service, flow, call)
         return call
 
     def finish(flow: Any, call: Any) -> None:
         with contextlib.suppress(StopIteration):
             while True:
-                call = step(flow, call)
+                call = _step(service, flow, call)
 
     a = service.flow(Tick(key="t-a"))  # worker A retries the request...
     a_call = until_submit(a, next(a))
@@ -1000,7 +1002,7 @@ def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhi
         OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities=one)
     )
     b_call = until_submit(b, next(b))  # ...while B cancels one unit and sends it too
-    a_next = step(a, a_call)  # A's lands first
+    a_next = _step(service, a, a_call)  # A's lands first
     finish(b, b_call)
     finish(a, a_next)
     world.handle(Tick(key="t-2"))
@@ -1020,23 +1022,16 @@ def test_an_older_edit_racing_a_newer_one_never_undoes_it(older_stops_at: str) -
     )
     service = world.service
 
-    def step(flow: Any, call: Any) -> Any:  # what the service's own driver does
-        try:
-            result = service.perform(call)
-        except Exception as error:  # handed to the flow, as the driver does
-            return flow.throw(error)
-        return flow.send(result)
-
     older = make_order(updated_at=placed.add(minutes=10), shipping_address=NO_ZIP, note="old")
     newer = make_order(updated_at=placed.add(minutes=20))  # the ZIP code fixed
     slow = service.flow(OrderDataUpdated(key="u-old", order=older))
     call = next(slow)
     while call.method != older_stops_at:
-        call = step(slow, call)
+        call = _step(service, slow, call)
     world.handle(OrderDataUpdated(key="u-new", order=newer))  # another worker, all the way
     with contextlib.suppress(StopIteration):
         while True:
-            call = step(slow, call)
+            call = _step(service, slow, call)
     assert world.repository.get_order("5912338890017") == newer
     assert world.work(FO_ID).holds == ()
     assert world.work(FO_ID).status is WorkStatus.BACKORDERED

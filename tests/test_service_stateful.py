@@ -1,14 +1,17 @@
-"""A rule-based state machine sends the service random messages, with adapters failing at random.
+"""A rule-based state machine sends the service random messages, with adapters failing at random
+and the supplier's replies lost at random (the call went through, the service saw a timeout).
 
 Whatever arrives, in whatever order, these hold after every step: no line ever ships more units
 than were ordered; every parcel the storefront knows is a parcel of some work; every label bought
-is used by a parcel or being voided; and the storefront is never told of more cancelled units
-than were cancelled.
+is used by a parcel or being voided; the storefront is never told of more cancelled units than
+were cancelled; and, once nothing is pending, the supplier is left with the units the ledger
+still expects of it.
 """
 
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import attrs
 from hypothesis import settings
@@ -35,7 +38,7 @@ from fulfillment_core.messages import (
 )
 from fulfillment_core.testing import make_address, make_line, make_order, make_policy
 
-from service_world import PRIMARY, World
+from service_world import BACKUP, PRIMARY, World
 
 ORDERS = ("A1", "B2", "C3")
 SKUS = {"CASE-IP15-BLK": "SZ-PC-1501-B", "TEE-RED-M": "SZ-88121-R-M", "MUG-WHT": "SZ-MUG-W"}
@@ -52,6 +55,29 @@ FAILING = [
 ]
 
 
+class _LossyGateway:
+    """The primary supplier's gateway, whose next reply to an operation may be lost: the call
+    reaches the supplier, then the service sees a timeout."""
+
+    def __init__(self, fake: Any) -> None:
+        self.fake = fake
+        self.lose: set[str] = set()
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.fake, name)
+        if not callable(method) or name.startswith("_"):
+            return method
+
+        def call(*args: object, **kwargs: object) -> object:
+            answer = method(*args, **kwargs)
+            if name in self.lose:
+                self.lose.discard(name)
+                raise RetryableAdapterError("supplier", name, "the reply was lost")
+            return answer
+
+        return call
+
+
 class ServiceMachine(RuleBasedStateMachine):
     world: World
 
@@ -61,6 +87,9 @@ class ServiceMachine(RuleBasedStateMachine):
     )
     def shop(self, split: str, stock: list[str]) -> None:
         self.world = World(make_policy(split=split))
+        self.gateway = _LossyGateway(self.world.supplier)
+        gateways = {PRIMARY: self.gateway, BACKUP: self.world.backup_supplier}
+        self.world.service = self.world.sync_service(gateways=gateways)
         self.keys = 0
         self.ordered: dict[str, dict[str, int]] = {}
         self.orders: dict[str, Order] = {}
@@ -100,6 +129,10 @@ class ServiceMachine(RuleBasedStateMachine):
         fake = getattr(self.world, port)
         error_type = PermanentAdapterError if permanent else RetryableAdapterError
         fake.fail_next(operation, error_type(port, operation, "injected"))
+
+    @rule(operation=st.sampled_from(["submit_request", "request_cancellation", "purchase"]))
+    def the_suppliers_next_reply_is_lost(self, operation: str) -> None:
+        self.gateway.lose.add(operation)
 
     # ------------------------------------------------------------------ messages
 
@@ -246,6 +279,42 @@ class ServiceMachine(RuleBasedStateMachine):
             reported[fo_id] = reported.get(fo_id, 0) + sum(q.quantity for q in quantities)
         for fo_id, units in reported.items():
             assert units <= cancelled.get(fo_id, 0), (fo_id, units)
+
+    @invariant()
+    def the_supplier_is_left_with_what_the_ledger_expects_of_it(self) -> None:
+        # Units in the request the supplier has, less those it agreed to cancel, are what the
+        # ledger still expects from it; once nothing is pending, and unless it gave up itself
+        # (a rejection) or was not told (a withdraw that failed for good).
+        supplier = self.world.supplier
+        asked = {
+            r.fulfillment_order_id: sum(line.quantity for line in r.lines)
+            for r in supplier.requests
+        }
+        taken: dict[str, int] = {}
+        for fo_id, units in supplier.cancellation_requests:
+            taken[fo_id] = taken.get(fo_id, 0) + sum(u.quantity for u in units)
+        for fo in self.world.repository.fulfillment_orders.values():
+            answer = supplier.answers.get(fo.id)
+            if (
+                fo.supplier_id != PRIMARY
+                or answer is None
+                or not answer.accepted
+                or fo.outbox
+                or fo.failed_effects
+                or any(
+                    type(e).__name__ == "WorkRejected"
+                    or "rejected" in str(getattr(e, "reason", ""))
+                    for e in fo.history
+                )
+            ):
+                continue
+            expected = fo.totals.shipped + fo.totals.remaining
+            assert asked[fo.id] - taken.get(fo.id, 0) == expected, (
+                fo.id,
+                asked[fo.id],
+                taken.get(fo.id, 0),
+                expected,
+            )
 
 
 ServiceMachine.TestCase.settings = settings(

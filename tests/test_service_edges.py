@@ -30,6 +30,7 @@ from fulfillment_core.messages import (
     OrderDataUpdated,
     OrderPlaced,
     PurchaseArrived,
+    RetryFailedEffects,
     StockReported,
     SupplierRejected,
     Tick,
@@ -1035,3 +1036,57 @@ def test_an_older_edit_racing_a_newer_one_never_undoes_it(older_stops_at: str) -
     assert world.repository.get_order("5912338890017") == newer
     assert world.work(FO_ID).holds == ()
     assert world.work(FO_ID).status is WorkStatus.BACKORDERED
+
+
+def test_a_retried_effect_keeps_its_idempotency_keys() -> None:
+    world = World(max_attempts=2)
+    world.at_factory("SZ-PC-1501-B")
+    lossy = _LostReplies(world.supplier, "purchase", times=2)
+    world.service = world.sync_service(gateways={PRIMARY: lossy, BACKUP: world.backup_supplier})
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=3)])))
+    world.handle(Tick(key="t-1"))  # the second lost reply: given up, the merchant told
+    assert [effect.kind.value for effect, _ in world.work(FO_ID).failed_effects] == ["purchase"]
+    world.handle(RetryFailedEffects(key="r-1", fulfillment_order_id=FO_ID))
+    assert len(world.supplier.purchases) == 1  # the supplier's first confirmation, not a second
+
+
+def test_a_label_bought_while_a_cancellation_is_asked_waits_for_the_answer() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.carrier.fail_next("buy_label", timeout("carrier", "buy_label"))
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=3)])))
+    service = world.service
+    a = service.flow(Tick(key="t-1"))  # worker A buys the label for 3...
+    call = next(a)
+    while call.method != "buy_label":
+        call = _step(service, a, call)
+    a_next = _step(service, a, call)
+    one = {"line-1": 1}  # ...while B asks the supplier to cancel one, and it agrees...
+    b = service.flow(
+        OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities=one)
+    )
+    call = next(b)
+    while call.method != "request_cancellation":
+        call = _step(service, b, call)
+    b_next = _step(service, b, call)
+    for flow, first in ((a, a_next), (b, b_next)):  # ...and A saves before B records it
+        call = first
+        with contextlib.suppress(StopIteration):
+            while True:
+                call = _step(service, flow, call)
+    world.handle(Tick(key="t-2"))
+    work = world.work(FO_ID)
+    assert (work.line("line-1").shipped, work.line("line-1").cancelled) == (2, 1)
+    assert NotificationKind.CANCELLATION_REJECTED not in world.notifier.kinds()
+    used = {number for parcel in work.shipments for number in parcel.tracking_numbers}
+    bought = {label.tracking_number for label in world.carrier.labels.values()}
+    assert bought - used <= set(world.carrier.voided)  # the first label was voided
+
+
+def test_ticks_go_on_for_work_of_a_very_long_order_id() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(OrderPlaced(key="o-1", order=make_order(id="7" * 240)))
+    world.clock.advance(days=30)
+    world.handle(Tick(key="t-late"))  # the SLA breach's effect id is named after the parcel
+    assert NotificationKind.SHIPPING_DELAYED in world.notifier.kinds()

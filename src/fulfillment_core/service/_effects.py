@@ -63,6 +63,7 @@ from ._session import (
     Session,
     Setup,
     awaits_answer,
+    base_id,
     cancel_units,
     cancelling,
     dispatch,
@@ -88,7 +89,7 @@ def perform(
 ) -> Flow[Apply]:
     """Make ``effect``'s port calls for work ``fo``; return how to apply what came back."""
     kind = effect.kind
-    key = fit_id(f"{fo.id}/{effect.id}")
+    key = fit_id(f"{fo.id}/{base_id(effect.id)}")  # a retry keeps the first attempt's keys
     if kind is EffectKind.NOTIFY:
         yield from ask("notifier", "send", effect.notification)
         return _noted(None)
@@ -542,6 +543,10 @@ def _ship(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
 
     def apply(session: Session) -> str | None:
         numbers = ", ".join(label.tracking_number for _, _, label in bought)
+        if session.fo.request_status is RequestStatus.CANCELLATION_REQUESTED:
+            # A cancellation was asked while the labels were bought: nothing leaves before the
+            # supplier answers (the parcel is planned again after, with a new label).
+            raise UnusedLabelsError(bought)
         try:
             if session.fo.status is not WorkStatus.PACKED:
                 session.apply(GoodsPacked)

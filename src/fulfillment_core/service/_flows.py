@@ -64,6 +64,7 @@ from ._session import (
     Session,
     Setup,
     awaits_answer,
+    base_id,
     cancel_units,
     cancelling,
     dispatch,
@@ -321,7 +322,7 @@ class Flows:
         failure: FulfillmentError | None,
         result: Apply | None,
     ) -> Session:
-        key = f"fx:{effect.id}:{fo.attempts(effect.id) + 1}"  # attempt n of the effect
+        key = fit_id(f"fx:{effect.id}:{fo.attempts(effect.id) + 1}", 200)  # attempt n
         session = Session(self._setup, fo.copy(), key, now)
         if failure is not None:
             session.fail(effect, failure)
@@ -441,10 +442,14 @@ class Flows:
     def _order_data_updated(self, message: OrderDataUpdated) -> Flow[Outcome]:
         order = message.order
         existing = list((yield from ask("repository", "for_order", order.id)))
-        if not existing:
-            placed = OrderPlaced(key=message.key, order=order)
-            return (yield from self._order_placed(placed))
-        if all(fo.event_for(message.key) is not None for fo in existing):
+        if not existing:  # an edit of an order not placed yet: its placement
+            placed = yield from self._order_placed(OrderPlaced(key=message.key, order=order))
+            existing = list((yield from ask("repository", "for_order", order.id)))
+            if all(fo.event_for(message.key) is not None for fo in existing):
+                return placed
+            # Another worker placed it meanwhile, from the data it had: this edit applies to
+            # that work as the update it is.
+        elif all(fo.event_for(message.key) is not None for fo in existing):
             return self._replayed(message.key, existing)
         now = yield from self._now()
         before = yield from get_order(order.id)
@@ -685,8 +690,8 @@ class Flows:
         def decide(session: Session) -> None:
             fo = session.fo
             for effect, _failure in fo.failed_effects:
-                base = effect.id.split("~")[0]
-                family = [e.id for e in fo.effects if e.id.split("~")[0] == base]
+                base = base_id(effect.id)
+                family = [e.id for e in fo.effects if base_id(e.id) == base]
                 if family[-1] != effect.id:
                     continue  # retried before
                 session.effects.append(attrs.evolve(effect, id=f"{base}~{len(family)}"))

@@ -66,6 +66,19 @@ def fit_id(text: str, limit: int = 255) -> str:
     return f"{text[: limit - len(digest) - 1]}~{digest}"
 
 
+def _effect_id(text: str) -> str:
+    """An effect id named after something (a parcel, a message key) that fits the keys built
+    from it (``fx:<effect id>:<attempt>#2``)."""
+    return fit_id(text, 180)
+
+
+def base_id(effect_id: str) -> str:
+    """The id of the effect ``effect_id`` retries (``e3-purchase~1`` retries ``e3-purchase``):
+    the port calls of a retry keep its idempotency keys, so a call that went through before is
+    not made twice."""
+    return effect_id.partition("~")[0]
+
+
 def note_text(text: str) -> str:
     """``text`` as an event may hold it: one line, at most 2,000 characters."""
     flat = " ".join(text.split())
@@ -184,12 +197,13 @@ class Session:
         return self._effect_count
 
     def schedule(self, kind: EffectKind, *, id: str | None = None, **payload: Any) -> Effect:
-        effect = Effect(id or f"e{self._next_effect_number()}-{kind.value}", kind, **payload)
+        effect_id = _effect_id(id) if id else f"e{self._next_effect_number()}-{kind.value}"
+        effect = Effect(effect_id, kind, **payload)
         self.effects.append(effect)
         return effect
 
     def notify(self, notification: Notification, *, id: str | None = None) -> None:
-        effect_id = id or f"e{self._next_effect_number()}-notify"
+        effect_id = _effect_id(id) if id else f"e{self._next_effect_number()}-notify"
         keyed = attrs.evolve(notification, key=fit_id(f"{self.fo.id}/{effect_id}"))
         self.effects.append(Effect(effect_id, EffectKind.NOTIFY, notification=keyed))
 
@@ -211,6 +225,7 @@ class Session:
         )
 
     def known_effect(self, effect_id: str) -> bool:
+        effect_id = _effect_id(effect_id)
         return any(e.id == effect_id for e in (*self.fo.effects, *self.effects))
 
     def pending(self, kind: EffectKind) -> list[Effect]:

@@ -1090,3 +1090,38 @@ def test_ticks_go_on_for_work_of_a_very_long_order_id() -> None:
     world.clock.advance(days=30)
     world.handle(Tick(key="t-late"))  # the SLA breach's effect id is named after the parcel
     assert NotificationKind.SHIPPING_DELAYED in world.notifier.kinds()
+
+
+@pytest.mark.parametrize("edit_first", [True, False])
+def test_an_edit_racing_a_split_placement_never_opens_a_line_twice(edit_first: bool) -> None:
+    backup_only = CatalogEntry(
+        "BK-ONLY", [SkuSource(BACKUP, "YW-BK")], customs=PHONE_CASE_CUSTOMS, grams=100
+    )
+    world = World()
+    world.catalog = make_catalog(MUG, backup_only)
+    world.service = world.sync_service()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.in_warehouse("YW-BK", backup=True)
+    lines = [make_line(0, quantity=2), make_line(1, sku="BK-ONLY", title="Backup-only case")]
+    placed = world.clock.now()
+    broken = make_order(updated_at=placed, line_items=lines, shipping_address=NO_ZIP)
+    fixed = make_order(updated_at=placed.add(minutes=1), line_items=lines)
+    service = world.service
+    placing = service.flow(OrderPlaced(key="o-1", order=broken))
+    call = next(placing)
+    while call.method != "add":
+        call = _step(service, placing, call)
+    if not edit_first:
+        call = _step(service, placing, call)  # the first work is added, the second not yet
+    world.handle(OrderDataUpdated(key="u-1", order=fixed))  # another worker, all the way
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = _step(service, placing, call)
+    world.handle(Tick(key="t-1"))
+    works = [world.work(i) for i in world.repository.ids()]
+    shipped = {"line-1": 0, "line-2": 0}
+    for work in works:
+        for line in work.lines:
+            shipped[line.line_id] += line.shipped
+    assert shipped == {"line-1": 2, "line-2": 1}  # each line once, and the fix applied
+    assert all(work.holds == () for work in works)

@@ -36,7 +36,8 @@ cancel               a cancellation that came while the supplier owed the  quant
                      answer to an earlier one: once it answers, cancels    reason
                      what is left of the units (by asking the supplier)
 open_work            opens new work for these units with ``supplier_id``   quantities,
-                     (a switch to a backup, lines routed again)            supplier_id
+                     (a switch to a backup, lines routed again), under     supplier_id
+                     ``work_id`` when given                                [, work_id]
 withdraw             tells the supplier the service took these units away  quantities, reason
                      (switched, cancelled for stock, or cancelled before
                      the request was answered); the answer is noted
@@ -101,6 +102,9 @@ _MAY: dict[EffectKind, frozenset[str]] = {
     # The lines of the request as first sent: a request sent again asks for the same (the
     # supplier keeps the first), and units cancelled meanwhile are withdrawn after it.
     EffectKind.SUBMIT_REQUEST: frozenset({"quantities"}),
+    # The id the order's placement gives that supplier's work, so that whichever of the two
+    # opens it first owns it (an edit racing the placement never opens the lines twice).
+    EffectKind.OPEN_WORK: frozenset({"work_id"}),
 }
 
 _PAYLOAD = (
@@ -111,6 +115,7 @@ _PAYLOAD = (
     "purchase_id",
     "tracking_number",
     "supplier_id",
+    "work_id",
     "notification",
 )
 
@@ -149,6 +154,7 @@ class Effect:
     purchase_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     tracking_number: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     supplier_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
+    work_id: str | None = attrs.field(default=None, converter=to_line, kw_only=True)
     notification: Notification | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
@@ -173,6 +179,7 @@ class Effect:
         check.text("purchase_id", self.purchase_id, required=False, max_length=255)
         check.text("tracking_number", self.tracking_number, required=False, max_length=255)
         check.text("supplier_id", self.supplier_id, required=False, max_length=255)
+        check.text("work_id", self.work_id, required=False, max_length=255)
         if self.notification is not None:
             check.instance("notification", self.notification, Notification)
         check.done("Effect")

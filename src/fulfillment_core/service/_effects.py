@@ -397,7 +397,7 @@ def _switch(
 
 def opened_work_id(fo_id: str, effect: Effect) -> str:
     """The id of the work an ``open_work`` effect of work ``fo_id`` opens."""
-    return fit_id(f"{fo_id}>{effect.supplier_id}-{effect.id}")
+    return effect.work_id or fit_id(f"{fo_id}>{effect.supplier_id}-{effect.id}")
 
 
 def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
@@ -447,16 +447,20 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
     )
     place_holds(opened, check.holds)  # the new supplier's own data check
     opened.finish()
+    said = f"opened {work.id}"
     try:
         yield from ask("repository", "add", work)
     except ConcurrencyError:
         stored = yield from get_work(work.id)
         if stored.history[0] != work.history[0]:
-            raise  # another work under this id: never drop the units silently
+            placed = (stored.order_id, stored.supplier_id) == (fo.order_id, supplier_id)
+            if not (effect.work_id and placed):
+                raise  # another work under this id: never drop the units silently
+            said = f"{work.id} was opened by the order's placement"  # it holds these lines
 
     def apply(session: Session) -> str | None:
         session.opened.append(work.id)
-        return f"opened {work.id}"
+        return said
 
     return apply
 

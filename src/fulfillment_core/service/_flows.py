@@ -79,6 +79,9 @@ from ._session import (
 
 __all__ = ["Flows"]
 
+#: How the opening key of work an ``open_work`` effect opened starts.
+_OPENED_BY_EFFECT = "from:"
+
 #: How many effects one work may carry out in one flow (a guard against a loop).
 MAX_EFFECT_STEPS = 200
 
@@ -481,11 +484,15 @@ class Flows:
         # work still going; an order whose work is all over gets no more.
         held_lines = {line.line_id for fo in existing for line in fo.lines}
         host = next((fo.id for fo in existing if not fo.is_terminal), None)
-        sessions = []
-        resumed: list[str] = []
-        for index, fo in enumerate(existing):
+        known = {fo.id for fo in existing}
 
-            def decide(session: Session, index: int = index) -> None:
+        def placement_id(supplier_id: str) -> str | None:
+            """The id the placement gives that supplier's work, if no work has it yet."""
+            work_id = fit_id(f"{order.id}:{supplier_id}")
+            return None if work_id in known else work_id
+
+        def decide_for(index: int) -> Callable[[Session], None]:
+            def decide(session: Session) -> None:
                 work = session.fo
                 if work.is_terminal:
                     return
@@ -512,7 +519,10 @@ class Flows:
                             moving.setdefault(routed[line_id], {})[line_id] = units
                 for supplier_id, lines in sorted(moving.items()):
                     session.schedule(
-                        EffectKind.OPEN_WORK, quantities=lines, supplier_id=supplier_id
+                        EffectKind.OPEN_WORK,
+                        quantities=lines,
+                        supplier_id=supplier_id,
+                        work_id=placement_id(supplier_id),
                     )
                 if session.fo.is_terminal:
                     return
@@ -528,13 +538,37 @@ class Flows:
                             EffectCompleted, effect_id=effect.id, note="superseded: new address"
                         )
 
-            session = yield from self._change(fo.id, message.key, now, decide, guard=guard)
+            return decide
+
+        sessions = []
+        resumed: list[str] = []
+        for index, fo in enumerate(existing):
+            session = yield from self._change(
+                fo.id, message.key, now, decide_for(index), guard=guard
+            )
             if session is not None:
                 sessions.append(session)
             else:  # handled by a delivery that died before its effects: carry them out now
                 resumed.append(fo.id)
         notes = yield from self._drain([*(s.fo for s in sessions), *resumed], now)
-        return self._outcome(message.key, sessions, notes)
+        # Work the placement added meanwhile (it was still opening the order's work) was
+        # opened from the data it had: this edit applies to it too.
+        later = [
+            fo
+            for fo in (yield from ask("repository", "for_order", order.id))
+            if fo.id not in known
+            and fo.event_for(message.key) is None
+            and not (fo.history[0].key or "").startswith(_OPENED_BY_EFFECT)
+        ]
+        added = []
+        for fo in later:
+            session = yield from self._change(
+                fo.id, message.key, now, decide_for(len(existing)), guard=guard
+            )
+            if session is not None:
+                added.append(session)
+        notes += yield from self._drain([s.fo for s in added], now)
+        return self._outcome(message.key, [*sessions, *added], notes)
 
     def _cancellation_requested(self, message: OrderCancellationRequested) -> Flow[Outcome]:
         existing = list((yield from ask("repository", "for_order", message.order_id)))

@@ -1125,3 +1125,66 @@ def test_an_edit_racing_a_split_placement_never_opens_a_line_twice(edit_first: b
             shipped[line.line_id] += line.shipped
     assert shipped == {"line-1": 2, "line-2": 1}  # each line once, and the fix applied
     assert all(work.holds == () for work in works)
+
+
+def test_an_edit_on_a_new_catalogue_racing_the_placement_never_ships_a_line_twice() -> None:
+    old = CatalogEntry(
+        "BK-ONLY", [SkuSource(BACKUP, "YW-BK")], customs=PHONE_CASE_CUSTOMS, grams=100
+    )
+    new = CatalogEntry(  # now from the primary too, preferred
+        "BK-ONLY",
+        [SkuSource(PRIMARY, "SZ-BK"), SkuSource(BACKUP, "YW-BK")],
+        customs=PHONE_CASE_CUSTOMS,
+        grams=100,
+    )
+    world = World()
+    world.catalog = make_catalog(MUG, old)
+    world.service = world.sync_service()
+    for sku in ("SZ-PC-1501-B", "SZ-BK"):
+        world.in_warehouse(sku)
+    world.in_warehouse("YW-BK", backup=True)
+    editing = world.sync_service(catalog=make_catalog(MUG, new))  # a worker with the new one
+    lines = [make_line(0, quantity=2), make_line(1, sku="BK-ONLY", title="Backup-only case")]
+    placed = world.clock.now()
+    service = world.service
+    placing = service.flow(
+        OrderPlaced(key="o-1", order=make_order(updated_at=placed, line_items=lines))
+    )
+    call = next(placing)
+    while call.method != "add":
+        call = _step(service, placing, call)
+    call = _step(service, placing, call)  # the primary's work is added, the backup's not yet
+    edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
+    editing.handle(OrderDataUpdated(key="u-1", order=edited))
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = _step(service, placing, call)
+    editing.handle(Tick(key="t-1"))
+    shipped = {"line-1": 0, "line-2": 0}
+    for work_id in world.repository.ids():
+        for line in world.work(work_id).lines:
+            shipped[line.line_id] += line.shipped
+    assert shipped == {"line-1": 2, "line-2": 1}
+
+
+def test_a_retried_open_work_opens_the_same_work() -> None:
+    class AddAnswersLost(InMemoryRepository):
+        lost = 1
+
+        def add(self, fulfillment_order: Any) -> None:
+            super().add(fulfillment_order)
+            if ">" in fulfillment_order.id and self.lost:
+                self.lost -= 1
+                raise PermanentAdapterError("repository", "add", "commit outcome unknown")
+
+    world = World()
+    world.repository = AddAnswersLost()
+    world.service = world.sync_service()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=None)
+    world.in_warehouse("YW-C15-B", backup=True)
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=3)])))
+    assert [e.kind.value for e, _ in world.work(FO_ID).failed_effects] == ["open_work"]
+    world.handle(RetryFailedEffects(key="r-1", fulfillment_order_id=FO_ID))
+    opened = [work_id for work_id in world.repository.ids() if ">" in work_id]
+    assert len(opened) == 1
+    assert len(world.backup_supplier.requests) == 1

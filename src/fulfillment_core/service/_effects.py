@@ -397,7 +397,7 @@ def _switch(
 
 def opened_work_id(fo_id: str, effect: Effect) -> str:
     """The id of the work an ``open_work`` effect of work ``fo_id`` opens."""
-    return effect.work_id or fit_id(f"{fo_id}>{effect.supplier_id}-{effect.id}")
+    return effect.work_id or fit_id(f"{fo_id}>{effect.supplier_id}-{base_id(effect.id)}")
 
 
 def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
@@ -428,7 +428,7 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
         for event in fo.history
         if isinstance(event, EffectsScheduled) and any(e.id == effect.id for e in event.effects)
     )
-    key = fit_id(f"from:{fo.id}/{effect.id}", 200)  # room for the "#2", "#3"... after it
+    key = fit_id(f"from:{fo.id}/{base_id(effect.id)}", 200)  # room for "#2"... after it
     work = FulfillmentOrder.open(
         opened_work_id(fo.id, effect),
         order_id=fo.order_id,

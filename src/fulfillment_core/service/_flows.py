@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import attrs
 import pendulum
@@ -388,7 +388,23 @@ class Flows:
         else:
             yield from ask("repository", "put_order", order)
         added = []
-        for session in missing:
+        for planned in missing:
+            # An edit handled meanwhile may have opened some of these lines elsewhere (routed
+            # them another way): open this work for the lines no work holds yet, if any.
+            current = yield from ask("repository", "for_order", order.id)
+            held = {line.line_id for fo in current for line in fo.lines}
+            session: Session | None = planned
+            if held & {line.line_id for line in planned.fo.lines}:
+                session = next(
+                    (
+                        s
+                        for s in self._open_work(order, now, message.key, leave_out=held)
+                        if s.fo.id == planned.fo.id
+                    ),
+                    None,
+                )
+            if session is None:
+                continue
             try:
                 yield from ask("repository", "add", session.fo)
             except ConcurrencyError:
@@ -398,10 +414,19 @@ class Flows:
         notes = yield from self._drain([*(s.fo for s in added), *existing], now)
         return self._outcome(message.key, added, notes)
 
-    def _open_work(self, order: Order, now: pendulum.DateTime, key: str) -> list[Session]:
+    def _open_work(
+        self,
+        order: Order,
+        now: pendulum.DateTime,
+        key: str,
+        *,
+        leave_out: Collection[str] = (),
+    ) -> list[Session]:
         """The work ``order`` calls for, opened and checked, its follow-ups scheduled. Lines that
         cannot be routed hold the first work (or, when none can, work opened for the first
-        supplier with every line, to be routed again when the data changes)."""
+        supplier with every line, to be routed again when the data changes). Lines in
+        ``leave_out`` (held by work already) are left out, and work left with none is not
+        opened."""
         setup = self._setup
         plan = route_order(order, setup.catalog, setup.suppliers)
         if plan.work:
@@ -416,7 +441,10 @@ class Flows:
             lines = tuple(FulfillmentLine.new(i.id, i.quantity, sku=i.sku) for i in shippable)
             openings = [(fit_id(f"{order.id}:{first}"), first, lines)]
         sessions = []
-        for index, (fo_id, supplier_id, lines) in enumerate(openings):
+        for index, (fo_id, supplier_id, planned) in enumerate(openings):
+            lines = tuple(line for line in planned if line.line_id not in leave_out)
+            if not lines:
+                continue
             work = FulfillmentOrder.open(
                 fo_id, order_id=order.id, supplier_id=supplier_id, lines=lines, at=now, key=key
             )

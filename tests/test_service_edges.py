@@ -1188,3 +1188,15 @@ def test_a_retried_open_work_opens_the_same_work() -> None:
     opened = [work_id for work_id in world.repository.ids() if ">" in work_id]
     assert len(opened) == 1
     assert len(world.backup_supplier.requests) == 1
+
+
+def test_ids_fitted_for_very_long_orders_are_never_taken_for_retries() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(OrderPlaced(key="o-1", order=make_order(id="7" * 240)))
+    world.clock.advance(days=30)
+    world.handle(Tick(key="t-late"))
+    ids = [
+        effect.id for work_id in world.repository.ids() for effect in world.work(work_id).effects
+    ]
+    assert all("~" not in effect_id for effect_id in ids)  # "~" marks a retry's id

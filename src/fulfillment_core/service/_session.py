@@ -63,7 +63,7 @@ def fit_id(text: str, limit: int = 255) -> str:
     if len(text) <= limit:
         return text
     digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-    return f"{text[: limit - len(digest) - 1]}~{digest}"
+    return f"{text[: limit - len(digest) - 1]}+{digest}"  # not "~": that marks a retry
 
 
 def _effect_id(text: str) -> str:

@@ -377,7 +377,8 @@ def cancel_units(session: Session, share: Mapping[str, int] | None, reason: str 
 
     Before the supplier accepted the work, at once; if the request may have reached it (it was
     sent, or is being sent: its reply may be lost, the process may have died after sending), the
-    supplier is also told (``withdraw``, keyed, before the request is sent again). After it
+    units are also taken off it (``withdraw``, keyed): a request sent again asks for its first
+    lines, and the withdrawal waits for it when the supplier does not have it yet. After it
     accepted, by asking it (``request_cancellation``); while it owes the answer to an earlier
     cancellation, by a ``cancel`` effect that waits for that answer.
     """

@@ -124,6 +124,22 @@ def test_every_event_is_kept_in_the_history_once(events: list[TrackingEvent]) ->
     )
 
 
+@given(st.lists(tracking_events, max_size=8), st.lists(tracking_events, max_size=8))
+def test_adding_events_to_a_shipment_equals_building_it_with_them(
+    before: list[TrackingEvent], added: list[TrackingEvent]
+) -> None:
+    grown = shipment(*before).with_events(added)
+    built = shipment(*before, *added)
+    assert grown == built
+    assert grown.events == built.events
+    assert grown.tracking == built.tracking == reduce_tracking(LABEL, [*before, *added])
+
+
+def test_adding_something_other_than_an_event_is_refused_naming_the_item() -> None:
+    with pytest.raises(ValidationError, match=r"events\[1\]: must be a TrackingEvent"):
+        shipment(JOURNEY[0]).with_events(["delivered"])  # type: ignore[list-item]
+
+
 def test_an_instant_given_in_another_zone_is_the_same_event() -> None:
     in_utc = TrackingEvent("in_transit", LABEL.add(hours=30))
     in_shanghai = TrackingEvent("in_transit", LABEL.add(hours=30).in_timezone("Asia/Shanghai"))

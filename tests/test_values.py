@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import zoneinfo
 from decimal import Decimal
 from typing import Any
 
 import pendulum
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fulfillment_core import (
     Address,
@@ -23,6 +26,7 @@ from fulfillment_core import (
     Insert,
     InWarehouse,
     LineItem,
+    LineQuantity,
     Money,
     OutOfStock,
     PaymentStatus,
@@ -63,6 +67,15 @@ def test_address_text_is_normalised() -> None:
     assert address.postal_code is None
     assert address.country_code == "DE"
     assert address.lines == ("Invalidenstraße 116",)
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40))
+def test_text_fields_are_nfc_and_line_fields_folded_to_one_line_whatever_the_script(
+    text: str,
+) -> None:
+    assert Address(name=text).name == (" ".join(unicodedata.normalize("NFC", text).split()) or None)
+    line_id = f"line-{text}"
+    assert LineQuantity(line_id, 1).line_id == unicodedata.normalize("NFC", line_id).strip()
 
 
 def test_an_incomplete_address_can_be_built_so_the_check_can_report_it() -> None:

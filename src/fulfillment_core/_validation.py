@@ -55,6 +55,8 @@ def describe(value: object) -> str:
 def to_text(value: Any) -> Any:
     """Strip and NFC-normalise a string; anything else passes through."""
     if isinstance(value, str):
+        if value.isascii():  # NFC leaves ASCII as it is
+            return value.strip()
         return unicodedata.normalize("NFC", value).strip()
     return value
 
@@ -62,7 +64,9 @@ def to_text(value: Any) -> Any:
 def to_line(value: Any) -> Any:
     """One line of text: NFC, whitespace runs (even newlines) folded to one space, blank to None."""
     if isinstance(value, str):
-        value = " ".join(unicodedata.normalize("NFC", value).split())
+        if not value.isascii():  # NFC leaves ASCII as it is
+            value = unicodedata.normalize("NFC", value)
+        value = " ".join(value.split())
         return value or None
     return value
 
@@ -86,6 +90,8 @@ def to_datetime(value: Any) -> Any:
 
     Naive datetimes and unparseable strings pass through for the check to report.
     """
+    if value.__class__ is pendulum.DateTime and value.tzinfo is UTC:  # the usual case, at once
+        return value
     if isinstance(value, str):
         try:
             parsed = dt.datetime.fromisoformat(value.strip())
@@ -324,6 +330,8 @@ class Checker:
 
     def datetime(self, path: str, value: object, *, required: bool = True) -> bool:
         """A timezone-aware datetime (already converted to a UTC pendulum ``DateTime``)."""
+        if value.__class__ is pendulum.DateTime and value.tzinfo is UTC:
+            return True
         if value is None and not required:
             return True
         if isinstance(value, pendulum.DateTime) and value.utcoffset() is not None:

@@ -15,7 +15,7 @@ import pendulum
 
 from ._validation import Checker, first_duplicates, to_datetime, to_line, to_text, to_tuple
 from .exceptions import ValidationError
-from .tracking import TrackingEvent, TrackingState, TrackingStatus, reduce_tracking
+from .tracking import TrackingEvent, TrackingState, TrackingStatus, _reduce_canonical
 
 __all__ = ["LineQuantity", "Shipment"]
 
@@ -118,9 +118,9 @@ class Shipment:
         check.text("tracking_url", self.tracking_url, required=False, max_length=2000)
         events_ok = check.sequence("events", self.events, TrackingEvent)
         check.done("Shipment")
-        if label_ok and events_ok:
+        if label_ok and events_ok:  # the events are checked, unique and in order (converter)
             object.__setattr__(
-                self, "tracking", reduce_tracking(self.label_created_at, self.events)
+                self, "tracking", _reduce_canonical(self.label_created_at, self.events)
             )
 
     @property
@@ -136,4 +136,20 @@ class Shipment:
 
     def with_events(self, events: Iterable[TrackingEvent]) -> Shipment:
         """This shipment with ``events`` added to what the carrier said before."""
-        return attrs.evolve(self, events=(*self.events, *events))
+        given = tuple(events)
+        if not all(isinstance(event, TrackingEvent) for event in given):
+            return attrs.evolve(self, events=(*self.events, *given))  # raises, naming the item
+        # Every other field is unchanged and was checked: copy them, add the (checked) events.
+        twin = object.__new__(Shipment)
+        for name in _COPIED:
+            object.__setattr__(twin, name, getattr(self, name))
+        merged = _canonical_events((*self.events, *given))
+        assert isinstance(merged, tuple)
+        object.__setattr__(twin, "events", merged)
+        object.__setattr__(twin, "tracking", _reduce_canonical(self.label_created_at, merged))
+        return twin
+
+
+_COPIED = tuple(
+    field.name for field in attrs.fields(Shipment) if field.name not in ("events", "tracking")
+)

@@ -30,7 +30,7 @@ The table below says which status each event may lead to from each status; the r
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 import pendulum
@@ -185,7 +185,7 @@ _STRENGTH = {
 
 
 def _final_terminal(
-    label_created_at: pendulum.DateTime, ordered: list[TrackingEvent]
+    label_created_at: pendulum.DateTime, ordered: Sequence[TrackingEvent]
 ) -> TrackingEvent | None:
     """The terminal event that decides the parcel's fate: the strongest, the earliest of those."""
     final: TrackingEvent | None = None
@@ -219,7 +219,14 @@ def reduce_tracking(
     check.sequence("events", given, TrackingEvent)
     check.done("reduce_tracking")
     label_created_at = to_datetime(label_created_at)
-    unique = sorted(set(given), key=TrackingEvent.sort_key)
+    return _reduce_canonical(label_created_at, sorted(set(given), key=TrackingEvent.sort_key))
+
+
+def _reduce_canonical(
+    label_created_at: pendulum.DateTime, unique: Sequence[TrackingEvent]
+) -> TrackingState:
+    """:func:`reduce_tracking` of events already checked, without duplicates and in carrier
+    order (``TrackingEvent.sort_key``), as a :class:`~fulfillment_core.Shipment` keeps them."""
     if not unique:
         return _LABEL_CREATED
     final = _final_terminal(label_created_at, unique)

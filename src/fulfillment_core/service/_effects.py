@@ -8,6 +8,7 @@ run twice, so a stale save can be decided again without calling the ports again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -598,6 +599,7 @@ def _buy_labels(
         bought.append((shipment_id, parcel.items, label))
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a frozen value; worked out per parcel
 def _fingerprint(address: Address | None) -> str:
     """Eight hex digits that change when any field of ``address`` does (stable across
     processes)."""

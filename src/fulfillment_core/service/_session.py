@@ -192,7 +192,8 @@ class Session:
 
     def _next_effect_number(self) -> int:
         if self._effect_count < 0:
-            self._effect_count = len(self.fo.effects) + len(self.effects)
+            scheduled = (e for e in self.fo.history if isinstance(e, EffectsScheduled))
+            self._effect_count = sum(len(e.effects) for e in scheduled) + len(self.effects)
         self._effect_count += 1
         return self._effect_count
 

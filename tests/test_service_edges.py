@@ -326,6 +326,37 @@ def test_a_placement_that_died_between_two_suppliers_works_is_completed_on_redel
     }
 
 
+def test_an_edit_that_placed_the_order_and_died_between_two_works_finishes_on_redelivery() -> None:
+    class DiesOnSecondAdd(InMemoryRepository):
+        adds = 0
+
+        def add(self, fulfillment_order: object) -> None:
+            self.adds += 1
+            if self.adds == 2:
+                raise CrashError("died before the second add")
+            super().add(fulfillment_order)  # type: ignore[arg-type]
+
+    bag = CatalogEntry("BAG-1", [SkuSource(BACKUP, "YW-BAG-1")], customs=PHONE_CASE_CUSTOMS)
+    world = World()
+    world.catalog = make_catalog(MUG, bag)
+    world.repository = DiesOnSecondAdd()
+    world.service = world.sync_service(catalog=world.catalog)
+    world.in_warehouse("SZ-PC-1501-B")
+    world.in_warehouse("YW-BAG-1", backup=True)
+    order = make_order(line_items=(make_line(0), make_line(1, sku="BAG-1", title="Bag")))
+    edit = OrderDataUpdated(key="edit-1", order=order)  # came before the order: its placement
+    with pytest.raises(CrashError):
+        world.handle(edit)
+    again = world.handle(edit)  # the queue delivers it again
+    assert not again.replayed
+    assert world.handle(OrderPlaced(key="o-1", order=order)).replayed
+    statuses = {i: world.work(i).status for i in world.repository.ids()}
+    assert statuses == {
+        FO_ID: WorkStatus.SHIPPED,
+        f"5912338890017:{BACKUP}": WorkStatus.SHIPPED,
+    }
+
+
 def test_a_line_mapped_after_the_order_came_gets_its_own_work_on_the_data_update() -> None:
     world = World()
     world.in_warehouse("SZ-PC-1501-B")
@@ -579,6 +610,16 @@ def test_a_long_reason_from_a_supplier_giving_up_is_kept_short_not_refused() -> 
     world.handle(OrderPlaced(key="o-1", order=make_order()))
     world.handle(SupplierRejected(key="r-1", fulfillment_order_id=FO_ID, reason="x" * 990))
     assert world.work(FO_ID).status is WorkStatus.CANCELLED
+
+
+def test_a_rejection_of_work_never_sent_to_the_supplier_is_refused_naming_the_work() -> None:
+    world = World()
+    world.handle(OrderPlaced(key="o-1", order=make_order(shipping_address=NO_ZIP)))  # held
+    before = world.work(FO_ID)
+    with pytest.raises(ValidationError, match="never sent to the supplier") as caught:
+        world.handle(SupplierRejected(key="r-1", fulfillment_order_id=FO_ID, reason="gone"))
+    assert caught.value.paths == ("fulfillment_order_id",)
+    assert world.work(FO_ID).version == before.version
 
 
 def test_a_storefront_that_cannot_show_holds_does_not_hold_the_work_again_and_again() -> None:

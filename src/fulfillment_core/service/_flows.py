@@ -473,7 +473,9 @@ class Flows:
     def _order_data_updated(self, message: OrderDataUpdated) -> Flow[Outcome]:
         order = message.order
         existing = list((yield from ask("repository", "for_order", order.id)))
-        if not existing:  # an edit of an order not placed yet: its placement
+        # An edit of an order not placed yet is its placement; delivered again, it finishes the
+        # placement as a redelivered OrderPlaced does (it may have died between two works).
+        if not existing or existing[0].history[0].key == message.key:
             placed = yield from self._order_placed(OrderPlaced(key=message.key, order=order))
             existing = list((yield from ask("repository", "for_order", order.id)))
             if all(fo.event_for(message.key) is not None for fo in existing):
@@ -742,6 +744,17 @@ class Flows:
                 }
                 if remaining and not session.fo.is_terminal:
                     session.drop_units(remaining, why, tell_supplier=False)
+            elif fo.request_status is RequestStatus.UNSUBMITTED:
+                raise ValidationError(
+                    "SupplierRejected",
+                    [
+                        Problem(
+                            "fulfillment_order_id",
+                            f"{fo.subject} was never sent to the supplier: it has nothing to"
+                            " reject",
+                        )
+                    ],
+                )
             else:
                 session.apply(WorkRejected, reason=message.reason)
                 session.schedule(EffectKind.REPORT_CANCELLATION, quantities=remaining, reason=why)

@@ -10,6 +10,9 @@ import pendulum
 import pytest
 
 from fulfillment_core import (
+    Effect,
+    EffectFailed,
+    EffectKind,
     FulfillmentError,
     FulfillmentLine,
     FulfillmentOrder,
@@ -708,3 +711,30 @@ def test_a_copy_is_equal_and_independent() -> None:
     twin.source({"line-1": 1}, at=T0, key="k-2")
     assert (fo.version, twin.version) == (4, 5)
     assert fo.source({"line-1": 1}, at=T0, key="k-2").key == "k-2"  # not seen by the original
+
+
+def test_a_failed_attempt_records_what_it_bought_and_a_permanent_failure_closes_the_effect() -> (
+    None
+):
+    fo = new_fo()
+    fo.schedule_effects([Effect("e1-ship", EffectKind.SHIP)], at=T0)
+    fo.fail_effect(
+        "e1-ship", "timed out", retryable=True, at=T0, labels=["JD1"], unanswered=["fo-1/p2"]
+    )
+    (failed,) = [event for event in fo.history if isinstance(event, EffectFailed)]
+    assert (failed.labels, failed.unanswered) == (("JD1",), ("fo-1/p2",))
+    assert [effect.id for effect in fo.outbox] == ["e1-ship"]  # retryable: still pending
+    assert fo.attempts("e1-ship") == 1
+    fo.fail_effect("e1-ship", "refused", retryable=False, at=T0)
+    assert fo.outbox == ()
+    assert [effect.id for effect, _ in fo.failed_effects] == ["e1-ship"]
+    assert from_dict(FulfillmentOrder, json.loads(json.dumps(to_dict(fo)))) == fo
+
+
+def test_the_labels_a_failure_records_must_be_text() -> None:
+    fo = new_fo()
+    fo.schedule_effects([Effect("e1-ship", EffectKind.SHIP)], at=T0)
+    with pytest.raises(ValidationError) as caught:
+        fo.fail_effect("e1-ship", "x", retryable=True, at=T0, labels=[""], unanswered=[7])  # type: ignore[list-item]
+    assert caught.value.paths == ("labels[0]", "unanswered[0]")
+    assert fo.attempts("e1-ship") == 0

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fulfillment_core import (
+    CarrierQuote,
     CatalogEntry,
     EffectsScheduled,
     InWarehouse,
@@ -35,9 +36,10 @@ from fulfillment_core.messages import (
     SupplierRejected,
     Tick,
 )
-from fulfillment_core.ports import Label
+from fulfillment_core.ports import Label, ParcelRequest
 from fulfillment_core.testing import (
     PHONE_CASE_CUSTOMS,
+    FakeCarrier,
     InMemoryRepository,
     make_address,
     make_catalog,
@@ -140,7 +142,11 @@ def test_a_cancellation_while_a_label_is_pending_stops_the_parcel() -> None:
     work = world.work(FO_ID)
     assert work.status is WorkStatus.CANCELLED
     assert world.carrier.labels == {}
-    assert world.notifier.kinds() == [NotificationKind.CANCELLED]
+    # The purchase that timed out may have gone through: the merchant is asked to look.
+    assert sorted(world.notifier.kinds()) == [
+        NotificationKind.ACTION_REQUIRED,
+        NotificationKind.CANCELLED,
+    ]
 
 
 def test_a_cancellation_reported_twice_after_a_crash_reaches_the_storefront_once() -> None:
@@ -654,6 +660,77 @@ def test_labels_bought_before_a_ship_failed_for_good_are_voided() -> None:
     world.handle(OrderPlaced(key="o-1", order=make_order(line_items=(make_line(0, quantity=2),))))
     first_label = next(iter(world.carrier.labels.values())).tracking_number
     assert world.carrier.voided == [first_label]
+
+
+class _CarrierTimingOut:
+    """The carrier whose ``times``-th label purchase times out: before the carrier acts, or
+    (``lost_reply``) after it issued the label."""
+
+    def __init__(self, fake: FakeCarrier, times: int, *, lost_reply: bool = False) -> None:
+        self.fake, self.times, self.lost_reply, self.bought = fake, times, lost_reply, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.fake, name)
+
+    def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label:
+        self.bought += 1
+        if self.bought == self.times and not self.lost_reply:
+            raise timeout("carrier", "buy_label")
+        label = self.fake.buy_label(parcel, quote)
+        if self.bought == self.times:
+            raise timeout("carrier", "buy_label")
+        return label
+
+
+def _two_parcels_timing_out(*, lost_reply: bool) -> World:
+    from fulfillment_core import PackingLimits
+
+    world = World(packing_limits=PackingLimits(max_items=1))
+    world.in_warehouse("SZ-PC-1501-B")
+    carrier = _CarrierTimingOut(world.carrier, 2, lost_reply=lost_reply)
+    world.service = world.sync_service(carrier=carrier)
+    world.handle(OrderPlaced(key="o-1", order=make_order(line_items=(make_line(0, quantity=2),))))
+    return world
+
+
+def test_a_ship_that_timed_out_part_way_buys_no_label_twice_when_it_goes_on_the_next_tick() -> None:
+    world = _two_parcels_timing_out(lost_reply=True)
+    world.handle(Tick(key="t-1"))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.SHIPPED
+    assert len(work.shipments) == 2
+    assert len(world.carrier.labels) == 2
+    assert world.carrier.voided == []
+    assert NotificationKind.ACTION_REQUIRED not in world.notifier.kinds()
+
+
+def test_labels_bought_before_a_ship_timed_out_are_voided_when_the_order_is_cancelled() -> None:
+    world = _two_parcels_timing_out(lost_reply=False)
+    (first,) = world.carrier.labels.values()
+    world.handle(
+        OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="changed mind")
+    )
+    world.handle(Tick(key="t-1"))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.CANCELLED
+    assert work.shipments == ()
+    assert world.carrier.voided == [first.tracking_number]
+    (told,) = [n for n in world.notifier.sent if n.kind is NotificationKind.ACTION_REQUIRED]
+    assert "/p2-" in told.detail("message")  # the parcel whose purchase got no answer
+
+
+def test_a_label_whose_reply_was_lost_is_told_to_the_merchant_when_the_order_is_cancelled() -> None:
+    world = _two_parcels_timing_out(lost_reply=True)
+    assert len(world.carrier.labels) == 2  # the carrier issued both; the service knows one
+    world.handle(
+        OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="changed mind")
+    )
+    world.handle(Tick(key="t-1"))
+    (known, lost) = world.carrier.labels.items()
+    assert world.carrier.voided == [known[1].tracking_number]
+    (told,) = [n for n in world.notifier.sent if n.kind is NotificationKind.ACTION_REQUIRED]
+    assert lost[0] in told.detail("message")
+    assert told.audience == "merchant"
 
 
 def test_the_async_service_refuses_sync_ports_when_built() -> None:

@@ -461,11 +461,21 @@ class EffectFailed(FulfillmentEvent):
     effect_id: str = attrs.field(converter=to_text, kw_only=True)
     error: str = attrs.field(converter=to_line, kw_only=True)
     retryable: bool = attrs.field(kw_only=True)
+    #: Tracking numbers of the labels the attempt bought before it failed (a ``ship`` that
+    #: failed part-way): voided when the effect closes without using them.
+    labels: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, kw_only=True)
+    #: Shipment ids whose label purchase got no answer: the carrier may have issued a label
+    #: nobody knows the number of (the merchant is told if the effect closes without them).
+    unanswered: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, kw_only=True)
 
     def _check_own(self, check: Checker) -> None:
         check.text("effect_id", self.effect_id, max_length=255)
         check.text("error", self.error, max_length=2000)
         check.boolean("retryable", self.retryable)
+        for name in ("labels", "unanswered"):
+            if check.sequence(name, getattr(self, name), str):
+                for index, text in enumerate(getattr(self, name)):
+                    check.text(f"{name}[{index}]", text, max_length=255)
 
 
 @attrs.frozen
@@ -926,10 +936,22 @@ class FulfillmentOrder:
         retryable: bool,
         at: pendulum.DateTime,
         key: str | None = None,
+        labels: Iterable[str] = (),
+        unanswered: Iterable[str] = (),
     ) -> FulfillmentEvent:
-        """Record a failed attempt; a failure that is not ``retryable`` closes the effect."""
+        """Record a failed attempt; a failure that is not ``retryable`` closes the effect.
+        ``labels`` and ``unanswered`` say what a ``ship`` attempt bought, or asked for and got
+        no answer about, before it failed (see :class:`EffectFailed`)."""
         return self.apply(
-            EffectFailed(at=at, key=key, effect_id=effect_id, error=error, retryable=retryable)
+            EffectFailed(
+                at=at,
+                key=key,
+                effect_id=effect_id,
+                error=error,
+                retryable=retryable,
+                labels=tuple(labels),
+                unanswered=tuple(unanswered),
+            )
         )
 
     def update_backorder(

@@ -540,10 +540,18 @@ def _ship(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
         supported=supplier.supported_inserts,
     )
     bought: list[tuple[str, tuple[LineQuantity, ...], Label]] = []
+    asked: list[str] = []
     try:
-        yield from _buy_labels(setup, fo, effect, order, plan.parcels, bought=bought)
+        yield from _buy_labels(setup, fo, effect, order, plan.parcels, bought=bought, asked=asked)
     except FulfillmentError as error:
+        # What the attempt paid for, and what it asked for and got no answer about: recorded
+        # with the failure, so that whatever the effect ends up not using is voided or told.
         error.labels = [label for _, _, label in bought]  # type: ignore[attr-defined]
+        answered = {shipment_id for shipment_id, _, _ in bought}
+        unsure = isinstance(error, AdapterError) and error.retryable  # a refusal issued none
+        error.unanswered = [  # type: ignore[attr-defined]
+            shipment_id for shipment_id in asked if unsure and shipment_id not in answered
+        ]
         raise
 
     def apply(session: Session) -> str | None:
@@ -579,8 +587,10 @@ def _buy_labels(
     parcels: Sequence[Parcel],
     *,
     bought: list[tuple[str, tuple[LineQuantity, ...], Label]],
+    asked: list[str],
 ) -> Flow[None]:
-    """Quote and buy a label for each parcel, adding each to ``bought`` as it is paid for."""
+    """Quote and buy a label for each parcel, adding each to ``bought`` as it is paid for
+    (and its shipment id to ``asked`` just before asking)."""
     supplier = setup.suppliers[fo.supplier_id]
     # The effect and the address in the id: a later parcel (other goods), or this one after
     # the address changed (even when the change's flow crashed and cannot tell), never reuses
@@ -593,6 +603,7 @@ def _buy_labels(
         )
         quotes = yield from ask("carrier", "quote", request)
         choice = choose_service(quotes, setup.policy)
+        asked.append(shipment_id)
         label = yield from ask("carrier", "buy_label", request, choice.quote)
         if not isinstance(label, Label):
             raise TypeError(f"carrier.buy_label returned {label!r}, not a Label")
@@ -620,6 +631,7 @@ class UnusedLabelsError(FulfillmentError):
 
     def __init__(self, bought: list[tuple[str, tuple[LineQuantity, ...], Label]]) -> None:
         self.labels = [label for _, _, label in bought]
+        self.shipment_ids = [shipment_id for shipment_id, _, _ in bought]
         super().__init__(f"{len(self.labels)} label(s) bought for parcels that cannot go")
 
 

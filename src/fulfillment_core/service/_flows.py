@@ -328,14 +328,12 @@ class Flows:
         key = fit_id(f"fx:{effect.id}:{fo.attempts(effect.id) + 1}", 200)  # attempt n
         session = Session(self._setup, fo.copy(), key, now)
         if failure is not None:
-            session.fail(effect, failure)
-            if not (isinstance(failure, AdapterError) and failure.retryable):
-                for label in getattr(failure, "labels", ()):  # paid for, and will not go
-                    session.schedule(EffectKind.VOID_LABEL, tracking_number=label.tracking_number)
+            session.fail(effect, failure)  # records labels bought: voided if the effect closes
             session.finish()
             return session
         assert result is not None
         unused: list[str] = []
+        answered: list[str] = []
         try:
             note = result(session)
         except WaitError as error:  # nothing applied: the effect waits, its call repeatable
@@ -345,6 +343,7 @@ class Flows:
         except UnusedLabelsError as error:
             note = f"overtaken: {error}"
             unused = [label.tracking_number for label in error.labels]
+            answered = error.shipment_ids
         except FulfillmentError as error:  # the work moved on since: nothing to apply
             note = f"overtaken: {error}"
         else:
@@ -352,6 +351,7 @@ class Flows:
             session.finish()
             return session
         session = Session(self._setup, fo.copy(), key, now)
+        session.answered.update(answered)
         session.note(f"{effect.id} {note}")
         session.apply(EffectCompleted, effect_id=effect.id, note=_short(note))
         for number in unused:

@@ -178,6 +178,8 @@ class Session:
         self.opened: list[str] = []
         #: Applied events that tell nobody by the usual rules (the service says it otherwise).
         self.silent: list[FulfillmentEvent] = []
+        #: Shipment ids whose labels this session's result knows (bought, used or voided).
+        self.answered: set[str] = set()
         self._holds_before = fo.holds
         self._effect_count = -1  # counted from the history when the first effect is named
 
@@ -269,12 +271,56 @@ class Session:
                 setup.policy, ready=totals.in_progress, waiting=waiting
             ):
                 self.schedule(EffectKind.SHIP)
+        self._close_labels()
         if fo.holds != self._holds_before:
             self.schedule(EffectKind.REPORT_HOLDS, holds=fo.holds)
             self._holds_before = fo.holds
         if self.effects:
             self.apply(EffectsScheduled, effects=tuple(self.effects))
             self.effects = []
+
+    def _close_labels(self) -> None:
+        """When an effect closes, the labels its failed attempts bought and no parcel uses are
+        voided, and the merchant is told of labels asked for that got no answer (the carrier
+        may have issued them, and only its account can say)."""
+        closed = {
+            event.effect_id
+            for event in self.applied
+            if isinstance(event, EffectCompleted)
+            or (isinstance(event, EffectFailed) and not event.retryable)
+        }
+        if not closed:
+            return
+        labels: dict[str, str] = {}  # tracking number: effect id
+        unanswered: dict[str, str] = {}  # shipment id: effect id
+        for event in self.fo.history:
+            if isinstance(event, EffectFailed) and event.effect_id in closed:
+                labels.update(dict.fromkeys(event.labels, event.effect_id))
+                unanswered.update(dict.fromkeys(event.unanswered, event.effect_id))
+        if not labels and not unanswered:
+            return
+        fo = self.fo
+        used = {number for shipment in fo.shipments for number in shipment.tracking_numbers}
+        voiding = {
+            effect.tracking_number
+            for effect in (*fo.effects, *self.effects)
+            if effect.kind is EffectKind.VOID_LABEL
+        }
+        for number in labels:
+            if number not in used and number not in voiding:
+                self.schedule(EffectKind.VOID_LABEL, tracking_number=number)
+        shipped = {shipment.id for shipment in fo.shipments}
+        unknown = [i for i in unanswered if i not in shipped and i not in self.answered]
+        if unknown:
+            self.tell_merchant(
+                NotificationKind.ACTION_REQUIRED,
+                effect=unanswered[unknown[0]],
+                message=(
+                    f"the carrier did not answer a label purchase for {', '.join(unknown)}"
+                    " and the parcel will not go: if the carrier's account shows a label for"
+                    " it, void it there"
+                ),
+            )
 
     def _source_open_units(self) -> None:
         covered: dict[str, int] = {}
@@ -333,7 +379,14 @@ class Session:
         if retryable and attempts >= self.setup.max_attempts:
             retryable = False
             said = note_text(f"gave up after {attempts} attempts: {said}")
-        self.apply(EffectFailed, effect_id=effect.id, error=said, retryable=retryable)
+        self.apply(
+            EffectFailed,
+            effect_id=effect.id,
+            error=said,
+            retryable=retryable,
+            labels=tuple(label.tracking_number for label in getattr(error, "labels", ())),
+            unanswered=tuple(getattr(error, "unanswered", ())),
+        )
         if retryable:
             self.note(f"{effect.id} will be retried: {said}")
             return

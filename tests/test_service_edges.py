@@ -1245,7 +1245,10 @@ def test_an_edit_racing_a_split_placement_never_opens_a_line_twice(edit_first: b
     assert all(work.holds == () for work in works)
 
 
-def test_an_edit_on_a_new_catalogue_racing_the_placement_never_ships_a_line_twice() -> None:
+@pytest.mark.parametrize("edit_pauses_at", [None, "add", "save"])
+def test_an_edit_on_a_new_catalogue_racing_the_placement_never_ships_a_line_twice(
+    edit_pauses_at: str | None,
+) -> None:
     old = CatalogEntry(
         "BK-ONLY", [SkuSource(BACKUP, "YW-BK")], customs=PHONE_CASE_CUSTOMS, grams=100
     )
@@ -1273,11 +1276,30 @@ def test_an_edit_on_a_new_catalogue_racing_the_placement_never_ships_a_line_twic
         call = _step(service, placing, call)
     call = _step(service, placing, call)  # the primary's work is added, the backup's not yet
     edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
-    editing.handle(OrderDataUpdated(key="u-1", order=edited))
+    # The edit routes line-2 to the primary's work, which the placement has added; it pauses
+    # before saving that decision ("save": the placement then adds the backup's work), or
+    # before carrying out the open_work it saved ("add": the placement sees it pending).
+    if edit_pauses_at:
+        edit = editing.flow(OrderDataUpdated(key="u-1", order=edited))
+        paused = next(edit)
+        while paused.method != edit_pauses_at:
+            paused = _step(editing, edit, paused)
+    else:
+        editing.handle(OrderDataUpdated(key="u-1", order=edited))
     with contextlib.suppress(StopIteration):
         while True:
             call = _step(service, placing, call)
+    if edit_pauses_at:
+        with contextlib.suppress(StopIteration):
+            while True:
+                paused = _step(editing, edit, paused)
     editing.handle(Tick(key="t-1"))
+    editing.handle(  # the merchant edits again: nothing held anywhere is routed twice
+        OrderDataUpdated(
+            key="u-2", order=make_order(updated_at=placed.add(hours=1), line_items=lines)
+        )
+    )
+    editing.handle(Tick(key="t-2"))
     shipped = {"line-1": 0, "line-2": 0}
     for work_id in world.repository.ids():
         for line in world.work(work_id).lines:

@@ -407,8 +407,19 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
     supplier_id = effect.supplier_id or ""
     order = yield from get_order(fo.order_id)
     items = {item.id: item for item in order.line_items}
+    target = opened_work_id(fo.id, effect)
+    # Lines this work does not hold went to it because no work held them when the edit came:
+    # another work opened for them since (the placement, routing them another way) owns them.
+    own = {line.line_id for line in fo.lines}
+    taken: set[str] = set()
+    if any(quantity.line_id not in own for quantity in effect.quantities):
+        for other in (yield from ask("repository", "for_order", fo.order_id)):
+            if other.id not in (fo.id, target):
+                taken.update(line.line_id for line in other.lines if line.remaining or line.shipped)
     lines = []
     for quantity in effect.quantities:
+        if quantity.line_id not in own and quantity.line_id in taken:
+            continue
         sku = items[quantity.line_id].sku if quantity.line_id in items else None
         entry = setup.catalog.get(sku)
         source = (
@@ -424,6 +435,8 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
                 supplier_sku=source.supplier_sku if source else None,
             )
         )
+    if not lines:
+        return _noted(f"its lines have work already ({', '.join(sorted(taken))})")
     at = next(
         event.at
         for event in fo.history
@@ -431,7 +444,7 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
     )
     key = fit_id(f"from:{fo.id}/{base_id(effect.id)}", 200)  # room for "#2"... after it
     work = FulfillmentOrder.open(
-        opened_work_id(fo.id, effect),
+        target,
         order_id=fo.order_id,
         supplier_id=supplier_id,
         lines=lines,

@@ -393,6 +393,14 @@ class Flows:
             # them another way): open this work for the lines no work holds yet, if any.
             current = yield from ask("repository", "for_order", order.id)
             held = {line.line_id for fo in current for line in fo.lines}
+            # Lines an edit has decided to open (its open_work saved, not yet carried out).
+            held.update(
+                item.line_id
+                for fo in current
+                for effect in fo.outbox
+                if effect.kind is EffectKind.OPEN_WORK
+                for item in effect.quantities
+            )
             session: Session | None = planned
             if held & {line.line_id for line in planned.fo.lines}:
                 session = next(

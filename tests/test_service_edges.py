@@ -1131,6 +1131,44 @@ def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhi
     assert world.work(FO_ID).line("line-1").shipped == 2
 
 
+@pytest.mark.parametrize("ticks_before_it_lands", [0, 3])
+def test_a_request_that_lands_after_the_whole_order_was_cancelled_is_withdrawn(
+    ticks_before_it_lands: int,
+) -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    service = world.service
+    three = make_order(line_items=[make_line(0, quantity=3)])
+    placing = service.flow(OrderPlaced(key="o-1", order=three))
+    call = next(placing)
+    while call.method != "submit_request":  # worker A is about to send the request...
+        call = _step(service, placing, call)
+    # ...when B cancels the whole order: the request is not answered, so it is cancelled at
+    # once, and the supplier (which has nothing yet) is asked to drop it, again on a tick.
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
+    for index in range(ticks_before_it_lands):
+        world.clock.advance(minutes=10)
+        world.handle(Tick(key=f"t-{index}"))
+    with contextlib.suppress(StopIteration):  # A's request lands: the supplier accepts it
+        while True:
+            call = _step(service, placing, call)
+    world.clock.advance(minutes=10)
+    world.handle(Tick(key="t-late"))
+    ((request,),) = [r.lines for r in world.supplier.requests]
+    dropped = [
+        sum(u.quantity for u in units)
+        for (_, units), answer in zip(
+            world.supplier.cancellation_requests,
+            world.supplier.cancellation_answers.values(),
+            strict=True,
+        )
+        if answer.accepted
+    ]
+    assert (request.quantity, sum(dropped)) == (3, 3)  # the supplier ends with nothing
+    assert world.work(FO_ID).status is WorkStatus.CANCELLED
+    assert world.work(FO_ID).outbox == ()
+
+
 @pytest.mark.parametrize("older_stops_at", ["put_order", "save"])
 def test_an_older_edit_racing_a_newer_one_never_undoes_it(older_stops_at: str) -> None:
     world = World()

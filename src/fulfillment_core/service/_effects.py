@@ -192,6 +192,8 @@ def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
     answer = yield from ask("supplier", "submit_request", request, supplier_id=fo.supplier_id)
 
     def apply(session: Session) -> str | None:
+        if answer.accepted and withdraw_landed(session, units):
+            return "accepted after the work was cancelled: the units are withdrawn"
         if answer.accepted:
             session.apply(WorkAccepted)
             return "accepted"
@@ -206,7 +208,32 @@ def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
             )
         return f"rejected: {reason}"
 
+    apply.landed = units if answer.accepted else {}  # type: ignore[attr-defined]
     return apply
+
+
+def landed_units(result: Apply | None) -> dict[str, int]:
+    """The units a ``submit_request`` the supplier accepted asked for (else none)."""
+    return dict(getattr(result, "landed", {}))
+
+
+def withdraw_landed(session: Session, units: Mapping[str, int]) -> bool:
+    """A request the supplier accepted after the work was closed (cancelled while the request
+    was on its way, and the withdraw told the supplier did not have it): the units it asked
+    for are withdrawn, unless a withdraw is still pending (it will find the request now).
+    Whether the work was closed."""
+    if session.fo.request_status is not RequestStatus.CLOSED:
+        return False
+    asked = any(
+        effect.kind is EffectKind.WITHDRAW and effect.reason == _LANDED
+        for effect in (*session.fo.effects, *session.effects)
+    )
+    if units and not asked and not session.pending(EffectKind.WITHDRAW):
+        session.schedule(EffectKind.WITHDRAW, quantities=dict(units), reason=_LANDED)
+    return True
+
+
+_LANDED = "cancelled before the request reached the supplier"
 
 
 def _source(

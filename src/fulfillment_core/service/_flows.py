@@ -58,7 +58,15 @@ from fulfillment_core.sla import sla_breaches
 from fulfillment_core.stock import InWarehouse
 
 from ._calls import Flow, PortCall, ask, get_order, get_work
-from ._effects import Apply, UnusedLabelsError, WaitError, bought_labels, perform
+from ._effects import (
+    Apply,
+    UnusedLabelsError,
+    WaitError,
+    bought_labels,
+    landed_units,
+    perform,
+    withdraw_landed,
+)
 from ._session import (
     OUTBOX_PATH,
     Session,
@@ -270,8 +278,9 @@ class Flows:
         for attempt in itertools.count():
             if not any(e.id == effect.id for e in fo.outbox):
                 # Carried out meanwhile by another worker; labels this attempt bought that
-                # its parcels do not use must not be paid for.
-                return (yield from self._void_unused(fo, effect, result, now)), None
+                # its parcels do not use must not be paid for, and a request that reached
+                # the supplier after the work closed is withdrawn.
+                return (yield from self._settle_late(fo, effect, result, now)), None
             version = fo.version
             session = self._settle_effect(fo, effect, now, failure, result)
             if session.fo.version == version:  # the result waits for the work (held)
@@ -289,11 +298,14 @@ class Flows:
             return session.fo, session
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _void_unused(
+    def _settle_late(
         self, fo: FulfillmentOrder, effect: Effect, result: Apply | None, now: pendulum.DateTime
     ) -> Flow[FulfillmentOrder]:
-        """Schedule voiding the labels ``result`` bought that no parcel of the work uses. The
-        labels are known to this flow only, so it keeps trying through other workers' saves."""
+        """What ``result`` did that the work, settled by another worker meanwhile, does not
+        know: labels it bought that no parcel uses are voided; a request it got accepted after
+        the work closed is withdrawn. Only this flow knows, so it keeps trying through other
+        workers' saves."""
+        landed = landed_units(result)
         for _ in range(_VOID_ATTEMPTS):
             used = {number for shipment in fo.shipments for number in shipment.tracking_numbers}
             unused = [
@@ -302,12 +314,14 @@ class Flows:
                 if label.tracking_number not in used
                 and not any(e.tracking_number == label.tracking_number for e in fo.effects)
             ]
-            if not unused:
-                return fo
             version = fo.version
             session = Session(self._setup, fo, f"void:{effect.id}:{version}", now)
             for number in unused:
                 session.schedule(EffectKind.VOID_LABEL, tracking_number=number)
+            if landed and withdraw_landed(session, landed):
+                session.note(f"{effect.id} reached the supplier after the work closed")
+            if not session.effects:
+                return fo
             session.finish()
             try:
                 yield from ask("repository", "save", fo, version)

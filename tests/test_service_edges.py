@@ -1169,6 +1169,50 @@ def test_a_request_that_lands_after_the_whole_order_was_cancelled_is_withdrawn(
     assert world.work(FO_ID).outbox == ()
 
 
+def test_a_withdraw_the_supplier_missed_goes_again_once_another_finds_the_request() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    service = world.service
+
+    def until(flow: Any, call: Any, method: str) -> Any:
+        while call.method != method:
+            call = _step(service, flow, call)
+        return call
+
+    three = make_order(line_items=[make_line(0, quantity=3)])
+    placing = service.flow(OrderPlaced(key="o-1", order=three))
+    sending = until(placing, next(placing), "submit_request")  # A is about to send it...
+    # ...when one unit is cancelled: the worker's own try at the request times out, and the
+    # withdraw waits for the request. Then the other two, by a worker that dies after its save
+    # and a first withdraw the supplier has nothing for.
+    world.supplier.fail_next("submit_request", timeout("supplier", "submit_request"))
+    one = {"line-1": 1}
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities=one))
+    rest = service.flow(OrderCancellationRequested(key="c-2", order_id="5912338890017"))
+    until(rest, next(rest), "report_cancellation")
+    tick = service.flow(Tick(key="t-1"))
+    call = until(tick, next(tick), "request_cancellation")  # the first withdraw: not there
+    call = until(tick, _step(service, tick, call), "request_cancellation")  # the second's
+    service.perform(sending)  # A's request lands now, and A dies before it hears back
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = _step(service, tick, call)  # the second withdraw finds the request
+    world.handle(Tick(key="t-2"))
+    dropped = [
+        sum(u.quantity for u in units)
+        for (_, units), answer in zip(
+            world.supplier.cancellation_requests,
+            world.supplier.cancellation_answers.values(),
+            strict=True,
+        )
+        if answer.accepted
+    ]
+    ((request,),) = [r.lines for r in world.supplier.requests]
+    assert (request.quantity, sorted(dropped)) == (3, [1, 2])  # the supplier ends with nothing
+    work = world.work(FO_ID)
+    assert (work.status, work.outbox) == (WorkStatus.CANCELLED, ())
+
+
 @pytest.mark.parametrize("older_stops_at", ["put_order", "save"])
 def test_an_older_edit_racing_a_newer_one_never_undoes_it(older_stops_at: str) -> None:
     world = World()

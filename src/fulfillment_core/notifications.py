@@ -64,7 +64,7 @@ from .lifecycle import WorkStatus
 from .policy import NotificationKind, NotificationPreferences, ShipmentPolicy
 from .shipment import LineQuantity, Shipment
 from .sla import Breach, DelayKind
-from .tracking import TrackingEvent, TrackingStatus, is_customs_hold, reduce_tracking
+from .tracking import TrackingEvent, TrackingStatus, _reduce_canonical, is_customs_hold
 
 __all__ = ["Notification", "notifications_for", "notifications_for_breaches"]
 
@@ -312,8 +312,9 @@ def _tracked(
     # The event was applied, so its parcel was dispatched before it.
     assert shipment is not None
     assert label is not None
-    old = reduce_tracking(label, seen)
-    new = reduce_tracking(label, [*seen, *event.events])
+    # Applied events hold checked TrackingEvents: reduce them without checking them again.
+    old = _reduce_canonical(label, sorted(set(seen), key=TrackingEvent.sort_key))
+    new = _reduce_canonical(label, sorted({*seen, *event.events}, key=TrackingEvent.sort_key))
     if new.status is old.status:
         return []
     kind = _TRACKING_KINDS.get(new.status)

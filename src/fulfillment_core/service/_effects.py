@@ -30,6 +30,7 @@ from fulfillment_core.fulfillment import (
     BackorderUpdated,
     CancellationAccepted,
     CancellationRejected,
+    EffectCompleted,
     EffectsScheduled,
     FulfillmentLine,
     FulfillmentOrder,
@@ -192,9 +193,11 @@ def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
     answer = yield from ask("supplier", "submit_request", request, supplier_id=fo.supplier_id)
 
     def apply(session: Session) -> str | None:
-        if answer.accepted and withdraw_landed(session, units):
-            return "accepted after the work was cancelled: the units are withdrawn"
         if answer.accepted:
+            # The supplier has the request now: withdrawals it was not there for go again.
+            again = withdraw_again(session)
+            if session.fo.request_status is RequestStatus.CLOSED:  # cancelled on its way
+                return "accepted after the work was cancelled" + (f"; {again}" if again else "")
             session.apply(WorkAccepted)
             return "accepted"
         reason = answer.reason or "no reason given"
@@ -208,32 +211,42 @@ def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
             )
         return f"rejected: {reason}"
 
-    apply.landed = units if answer.accepted else {}  # type: ignore[attr-defined]
+    apply.landed = answer.accepted  # type: ignore[attr-defined]
     return apply
 
 
-def landed_units(result: Apply | None) -> dict[str, int]:
-    """The units a ``submit_request`` the supplier accepted asked for (else none)."""
-    return dict(getattr(result, "landed", {}))
+def landed(result: Apply | None) -> bool:
+    """Whether ``result`` is a ``submit_request`` the supplier accepted."""
+    return bool(getattr(result, "landed", False))
 
 
-def withdraw_landed(session: Session, units: Mapping[str, int]) -> bool:
-    """A request the supplier accepted after the work was closed (cancelled while the request
-    was on its way, and the withdraw told the supplier did not have it): the units it asked
-    for are withdrawn, unless a withdraw is still pending (it will find the request now).
-    Whether the work was closed."""
-    if session.fo.request_status is not RequestStatus.CLOSED:
-        return False
-    asked = any(
-        effect.kind is EffectKind.WITHDRAW and effect.reason == _LANDED
-        for effect in (*session.fo.effects, *session.effects)
-    )
-    if units and not asked and not session.pending(EffectKind.WITHDRAW):
-        session.schedule(EffectKind.WITHDRAW, quantities=dict(units), reason=_LANDED)
-    return True
+def withdraw_again(session: Session) -> str | None:
+    """The supplier is known to have the request (it accepted it, or answered a withdraw):
+    every withdraw that ended because it did not have it yet (cancelled while the request was
+    on its way, and the worker sending it was slow or died) is asked again, once. Says so."""
+    fo = session.fo
+    unfound = {
+        event.effect_id
+        for event in fo.history
+        if isinstance(event, EffectCompleted) and event.note == _NEVER_HAD
+    }
+    again = [
+        effect
+        for effect in fo.effects
+        if effect.id in unfound and not session.known_effect(f"again:{effect.id}")
+    ]
+    for effect in again:
+        session.schedule(
+            EffectKind.WITHDRAW,
+            id=f"again:{effect.id}",
+            quantities={item.line_id: item.quantity for item in effect.quantities},
+            reason=effect.reason or "cancelled",
+        )
+    return f"{len(again)} withdrawal(s) asked again" if again else None
 
 
-_LANDED = "cancelled before the request reached the supplier"
+#: How a withdraw ends when the supplier does not have the request (``withdraw_again``).
+_NEVER_HAD = "the supplier never had the request"
 
 
 def _source(
@@ -711,8 +724,9 @@ def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
         return _not_found(fo, effect)
 
     def apply(session: Session) -> str | None:
+        again = withdraw_again(session)  # it has the request: earlier misses go again
         if answer.accepted:
-            return "the supplier dropped the units"
+            return "the supplier dropped the units" + (f"; {again}" if again else "")
         session.tell_merchant(
             NotificationKind.ACTION_REQUIRED,
             effect=effect.id,
@@ -741,7 +755,7 @@ def _not_found(fo: FulfillmentOrder, effect: Effect) -> Apply:
             "supplier", "request_cancellation", "the supplier does not know the request yet"
         )
     if not fo.work_started:
-        return _noted("the supplier never had the request")
+        return _noted(_NEVER_HAD)
 
     def odd(session: Session) -> str | None:
         session.tell_merchant(

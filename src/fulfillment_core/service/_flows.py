@@ -63,9 +63,9 @@ from ._effects import (
     UnusedLabelsError,
     WaitError,
     bought_labels,
-    landed_units,
+    landed,
     perform,
-    withdraw_landed,
+    withdraw_again,
 )
 from ._session import (
     OUTBOX_PATH,
@@ -305,7 +305,6 @@ class Flows:
         know: labels it bought that no parcel uses are voided; a request it got accepted after
         the work closed is withdrawn. Only this flow knows, so it keeps trying through other
         workers' saves."""
-        landed = landed_units(result)
         for _ in range(_VOID_ATTEMPTS):
             used = {number for shipment in fo.shipments for number in shipment.tracking_numbers}
             unused = [
@@ -318,7 +317,7 @@ class Flows:
             session = Session(self._setup, fo, f"void:{effect.id}:{version}", now)
             for number in unused:
                 session.schedule(EffectKind.VOID_LABEL, tracking_number=number)
-            if landed and withdraw_landed(session, landed):
+            if landed(result) and withdraw_again(session):
                 session.note(f"{effect.id} reached the supplier after the work closed")
             if not session.effects:
                 return fo

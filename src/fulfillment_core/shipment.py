@@ -137,8 +137,9 @@ class Shipment:
     def with_events(self, events: Iterable[TrackingEvent]) -> Shipment:
         """This shipment with ``events`` added to what the carrier said before."""
         given = tuple(events)
-        if not all(isinstance(event, TrackingEvent) for event in given):
-            return attrs.evolve(self, events=(*self.events, *given))  # raises, naming the item
+        if type(self) is not Shipment or not all(isinstance(e, TrackingEvent) for e in given):
+            # A subclass may have fields of its own; a bad item is reported by the checks.
+            return attrs.evolve(self, events=(*self.events, *given))
         # Every other field is unchanged and was checked: copy them, add the (checked) events.
         twin = object.__new__(Shipment)
         for name in _COPIED:

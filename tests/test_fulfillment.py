@@ -267,6 +267,33 @@ def test_the_request_table_answers_every_state_and_trigger(
         assert dest in {e.dest for e in edges}
 
 
+def test_an_edge_without_a_guard_leads_to_the_same_place_whatever_the_context() -> None:
+    from fulfillment_core.lifecycle import LedgerTotals, RequestContext, WorkContext
+
+    ledgers = [LedgerTotals(*values) for values in ((2, 2, 0, 0, 0, 0), (2, 0, 1, 0, 1, 0))]
+    contexts = [WorkContext(totals, holds_left=held) for totals in ledgers for held in (0, 1)]
+    checked = 0
+    for lifecycle, tried in (
+        (WORK_LIFECYCLE, contexts),
+        (REQUEST_LIFECYCLE, [RequestContext(0), RequestContext(1)]),
+    ):
+        for state in lifecycle.states:
+            for trigger in lifecycle.allowed(state):
+                direct = lifecycle.direct(state, trigger)  # type: ignore[arg-type]
+                unguarded = (
+                    next(
+                        e for e in lifecycle.edges if e.source is state and e.trigger == trigger
+                    ).guard
+                    is None
+                )
+                assert (direct is not None) == unguarded
+                for context in tried if direct is not None else ():
+                    assert lifecycle.destination(state, trigger, context, "fo") is direct  # type: ignore[arg-type]
+                    checked += 1
+    assert checked > 20
+    assert WORK_LIFECYCLE.direct(WorkStatus.ACCEPTED, "source") is None  # guarded: settles
+
+
 def test_terminal_work_statuses_have_no_way_out() -> None:
     for status in (WorkStatus.CANCELLED, WorkStatus.REJECTED, WorkStatus.DELIVERED):
         assert {e.dest for e in WORK_LIFECYCLE.edges if e.source is status} <= {status}

@@ -43,6 +43,7 @@ class Lifecycle(Generic[S, C]):
 
     __slots__ = (
         "_allowed",
+        "_direct",
         "_lookup",
         "edges",
         "guards",
@@ -85,6 +86,10 @@ class Lifecycle(Generic[S, C]):
             state: tuple(t for t in self.triggers if (state, t) in self._lookup)
             for state in self.states
         }
+        #: Where an edge leads when its first option has no guard (no context needed).
+        self._direct = {
+            key: options[0][0] for key, options in self._lookup.items() if options[0][1] is None
+        }
 
     def allowed(self, state: S) -> tuple[str, ...]:
         """The triggers with an edge out of ``state``, in table order."""
@@ -92,6 +97,11 @@ class Lifecycle(Generic[S, C]):
 
     def has_edge(self, state: S, trigger: str) -> bool:
         return (state, trigger) in self._lookup
+
+    def direct(self, state: S, trigger: str) -> S | None:
+        """Where ``trigger`` leads from ``state`` whatever the context, if it does (the first
+        option has no guard); ``None`` when the guards must be asked (see ``destination``)."""
+        return self._direct.get((state, trigger))
 
     def destination(
         self, state: S, trigger: str, context: C, subject: str | Callable[[], str]

@@ -148,25 +148,22 @@ class FulfillmentLine:
         return self.open + self.in_progress + self.backordered
 
     def _moved(self, source: str, dest: str, quantity: int, **changes: Any) -> FulfillmentLine:
-        values = {bucket: getattr(self, bucket) for bucket in _BUCKETS}
-        values[source] -= quantity
-        values[dest] += quantity
-        eta = changes.get("restock_eta", self.restock_eta)
-        if values["backordered"] == 0:
-            eta = None
         # Moving a quantity the caller checked keeps every invariant: skip re-validating the
-        # unchanged text fields (this is the hot path of every transition).
-        moved = object.__new__(FulfillmentLine)
-        for name, value in (
-            ("line_id", self.line_id),
-            ("sku", self.sku),
-            ("supplier_sku", self.supplier_sku),
-            ("ordered", self.ordered),
-            *values.items(),
-            ("restock_eta", eta),
-        ):
-            object.__setattr__(moved, name, value)
+        # unchanged fields (this is the hot path of every transition).
+        moved = _new_line(FulfillmentLine)
+        for name in _LINE_FIELDS:
+            _set(moved, name, getattr(self, name))
+        _set(moved, source, getattr(self, source) - quantity)
+        _set(moved, dest, getattr(self, dest) + quantity)
+        eta = changes.get("restock_eta", self.restock_eta) if moved.backordered else None
+        _set(moved, "restock_eta", eta)
         return moved
+
+
+_new_line = object.__new__
+_set = object.__setattr__
+#: Every field of a line but its ETA, which a move works out again.
+_LINE_FIELDS = ("line_id", "sku", "supplier_sku", "ordered", *_BUCKETS)
 
 
 def _totals(lines: Iterable[FulfillmentLine]) -> LedgerTotals:
@@ -1015,13 +1012,29 @@ class FulfillmentOrder:
     def _subject(self) -> str:
         return self.subject
 
-    def _work(self, trigger: str, context: WorkContext) -> WorkStatus:
+    def _work(
+        self, trigger: str, lines: tuple[FulfillmentLine, ...] | None = None, **extra: Any
+    ) -> WorkStatus:
+        """Where ``trigger`` takes the work, given its ``lines`` after the change (and the
+        context ``extra``); an unguarded edge needs no context at all."""
+        direct = WORK_LIFECYCLE.direct(self.status, trigger)
+        if direct is not None:
+            return direct
         try:
-            return WORK_LIFECYCLE.destination(self.status, trigger, context, self._subject)
+            return WORK_LIFECYCLE.destination(
+                self.status, trigger, self._context(lines, **extra), self._subject
+            )
         except TransitionRefusedError as error:  # say it in the method's name
             raise self._refuse(trigger, error.reason) from None
 
-    def _request(self, trigger: str, remaining: int) -> RequestStatus:
+    def _request(
+        self, trigger: str, lines: tuple[FulfillmentLine, ...] | None = None
+    ) -> RequestStatus:
+        """Where ``trigger`` takes the request, given the work's ``lines`` after the change."""
+        direct = REQUEST_LIFECYCLE.direct(self.request_status, trigger)
+        if direct is not None:
+            return direct
+        remaining = _totals(self.lines if lines is None else lines).remaining
         return REQUEST_LIFECYCLE.destination(
             self.request_status, trigger, RequestContext(remaining), self._subject
         )
@@ -1095,14 +1108,14 @@ _FIELD_NAMES = tuple(
 
 def _submitted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     fo._require("submit")
-    status = fo._work("submit", fo._context())
-    return {"status": status, "request_status": fo._request("submit", fo.totals.remaining)}
+    status = fo._work("submit")
+    return {"status": status, "request_status": fo._request("submit")}
 
 
 def _accepted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     fo._require("accept")
-    request = fo._request("accept", fo.totals.remaining)
-    status = fo._work("accept", fo._context())
+    request = fo._request("accept")
+    status = fo._work("accept")
     changes: dict[str, Any] = {"status": status, "request_status": request}
     if status is WorkStatus.ON_HOLD:  # accepted while held: work resumes as accepted
         changes["held_from"] = WorkStatus.ACCEPTED
@@ -1112,8 +1125,8 @@ def _accepted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
 def _rejected(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     assert isinstance(event, WorkRejected)
     fo._require("reject")
-    request = fo._request("reject", fo.totals.remaining)
-    status = fo._work("reject", fo._context())
+    request = fo._request("reject")
+    status = fo._work("reject")
     return {
         "status": status,
         "request_status": request,
@@ -1130,7 +1143,7 @@ def _hold_placed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any
         raise fo._refuse(
             "hold", f"it is already held for {event.hold.reason} at {event.hold.path!r}"
         )
-    status = fo._work("hold", fo._context())
+    status = fo._work("hold")
     held_from = fo.held_from if fo.status is WorkStatus.ON_HOLD else fo.status
     return {"status": status, "holds": (*fo.holds, event.hold), "held_from": held_from}
 
@@ -1146,7 +1159,7 @@ def _hold_released(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, A
     if len(left) == len(fo.holds):
         where = f" at {event.path!r}" if event.path else ""
         raise fo._refuse("release", f"it holds nothing for {event.reason}{where}")
-    status = fo._work("release", fo._context(holds_left=len(left), held_from=fo.held_from))
+    status = fo._work("release", holds_left=len(left), held_from=fo.held_from)
     return {
         "status": status,
         "holds": left,
@@ -1162,7 +1175,7 @@ def _movement(trigger: str, source: str, dest: str) -> Any:
         if isinstance(event, GoodsBackordered):
             changes["restock_eta"] = event.restock_eta
         lines = fo._moved(trigger, event.quantities, source, dest, **changes)
-        return {"lines": lines, "status": fo._work(trigger, fo._context(lines))}
+        return {"lines": lines, "status": fo._work(trigger, lines)}
 
     return decide
 
@@ -1221,7 +1234,7 @@ def _noted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
 
 def _packed(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     fo._require("pack")
-    return {"status": fo._work("pack", fo._context())}
+    return {"status": fo._work("pack")}
 
 
 def _dispatched(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
@@ -1232,7 +1245,7 @@ def _dispatched(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]
         raise fo._refuse("ship", f"shipment {shipment.id!r} was already dispatched")
     lines = fo._moved("ship", shipment.items, "in_progress", "shipped")
     shipments = (*fo.shipments, shipment)
-    status = _delivered_if_done(fo, fo._work("ship", fo._context(lines)), lines, shipments)
+    status = _delivered_if_done(fo, fo._work("ship", lines), lines, shipments)
     return {"lines": lines, "shipments": shipments, "status": status}
 
 
@@ -1258,7 +1271,7 @@ def _tracked(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     updated = fo.shipments[index].with_events(event.events)
     shipments = (*fo.shipments[:index], updated, *fo.shipments[index + 1 :])
     all_delivered = all(s.is_delivered for s in shipments)
-    status = fo._work("track", fo._context(all_delivered=all_delivered))
+    status = fo._work("track", all_delivered=all_delivered)
     return {"shipments": shipments, "status": status}
 
 
@@ -1271,12 +1284,11 @@ def _cancelled(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     if wanted is None:
         wanted = tuple(LineQuantity(line.line_id, line.open) for line in fo.lines if line.open)
     lines = fo._moved("cancel", wanted, "open", "cancelled")
-    totals = _totals(lines)
-    status = fo._work("cancel", fo._context(lines))
+    status = fo._work("cancel", lines)
     changes: dict[str, Any] = {
         "lines": lines,
         "status": status,
-        "request_status": fo._request("cancel", totals.remaining),
+        "request_status": fo._request("cancel", lines),
     }
     if status in TERMINAL_WORK_STATUSES:
         changes.update(holds=(), held_from=None)
@@ -1303,8 +1315,8 @@ def _cancellation_requested(fo: FulfillmentOrder, event: FulfillmentEvent) -> di
                 "request_cancellation",
                 f"line {item.line_id!r} has {line.remaining} not yet shipped, not {item.quantity}",
             )
-    status = fo._work("request_cancellation", fo._context())
-    request = fo._request("request_cancellation", fo.totals.remaining)
+    status = fo._work("request_cancellation")
+    request = fo._request("request_cancellation")
     return {"status": status, "request_status": request, "cancellation_requested": wanted}
 
 
@@ -1322,14 +1334,11 @@ def _cancellation_accepted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dic
                 left -= take
         by_id[item.line_id] = line
     lines = tuple(by_id[line.line_id] for line in fo.lines)
-    totals = _totals(lines)
-    status = _delivered_if_done(
-        fo, fo._work("accept_cancellation", fo._context(lines)), lines, fo.shipments
-    )
+    status = _delivered_if_done(fo, fo._work("accept_cancellation", lines), lines, fo.shipments)
     changes: dict[str, Any] = {
         "lines": lines,
         "status": status,
-        "request_status": fo._request("accept_cancellation", totals.remaining),
+        "request_status": fo._request("accept_cancellation", lines),
         "cancellation_requested": None,
     }
     if status is not WorkStatus.ON_HOLD:
@@ -1339,8 +1348,8 @@ def _cancellation_accepted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dic
 
 def _cancellation_rejected(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     fo._require("reject_cancellation")
-    request = fo._request("reject_cancellation", fo.totals.remaining)
-    status = fo._work("reject_cancellation", fo._context())
+    request = fo._request("reject_cancellation")
+    status = fo._work("reject_cancellation")
     return {"status": status, "request_status": request, "cancellation_requested": None}
 
 

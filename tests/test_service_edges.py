@@ -719,6 +719,42 @@ def test_labels_bought_before_a_ship_timed_out_are_voided_when_the_order_is_canc
     assert "/p2-" in told.detail("message")  # the parcel whose purchase got no answer
 
 
+def test_labels_of_a_ship_that_failed_while_another_worker_closed_it_are_voided_or_told() -> None:
+    from fulfillment_core import PackingLimits
+
+    world = World(packing_limits=PackingLimits(max_items=1))
+    world.in_warehouse("SZ-PC-1501-B")
+    placed = world.clock.now()
+    two = [make_line(0, quantity=2)]
+    losing = world.sync_service(
+        carrier=_CarrierTimingOut(world.carrier, 2, lost_reply=True)  # parcel 2's reply lost
+    )
+    placing = losing.flow(
+        OrderPlaced(key="o-1", order=make_order(updated_at=placed, line_items=two))
+    )
+    call, bought = next(placing), 0
+    while not (call.method == "save" and bought == 2):  # about to record the failure...
+        bought += call.method == "buy_label"
+        call = _step(losing, placing, call)
+    moved = make_address(address1="1 Infinite Loop", city="Cupertino", postal_code="95014")
+    world.handle(  # ...when an edit moves the address: the pending ship is superseded
+        OrderDataUpdated(
+            key="u-1",
+            order=make_order(
+                updated_at=placed.add(minutes=5), shipping_address=moved, line_items=two
+            ),
+        )
+    )
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = _step(losing, placing, call)
+    world.handle(Tick(key="t-1"))
+    first, lost = list(world.carrier.labels.items())[:2]
+    assert first[1].tracking_number in world.carrier.voided  # known to the failed attempt
+    told = [n for n in world.notifier.sent if n.kind is NotificationKind.ACTION_REQUIRED]
+    assert any(lost[0] in (n.detail("message") or "") for n in told)  # its reply was lost
+
+
 def test_a_label_whose_reply_was_lost_is_told_to_the_merchant_when_the_order_is_cancelled() -> None:
     world = _two_parcels_timing_out(lost_reply=True)
     assert len(world.carrier.labels) == 2  # the carrier issued both; the service knows one
@@ -1169,6 +1205,47 @@ def test_a_request_that_lands_after_the_whole_order_was_cancelled_is_withdrawn(
     assert world.work(FO_ID).outbox == ()
 
 
+def test_a_request_landing_while_another_worker_concludes_it_never_did_is_withdrawn() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    service = world.service
+
+    def until(flow: Any, call: Any, method: str) -> Any:
+        while call.method != method:
+            call = _step(service, flow, call)
+        return call
+
+    three = make_order(line_items=[make_line(0, quantity=3)])
+    placing = service.flow(OrderPlaced(key="o-1", order=three))
+    sending = until(placing, next(placing), "submit_request")  # A is about to send it
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
+    world.clock.advance(minutes=10)
+    tick = service.flow(Tick(key="t-1"))
+    call = until(tick, next(tick), "request_cancellation")
+    call = _step(service, tick, call)  # not there again: the tick is about to say so
+    assert call.method == "save"
+    sending = _step(service, placing, sending)  # A's request lands, and A hears back
+    until(placing, sending, "request_cancellation")  # A settles it, then dies
+    placing.close()
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = _step(service, tick, call)  # "the supplier never had the request"
+    for index in range(2, 4):
+        world.clock.advance(minutes=10)
+        world.handle(Tick(key=f"t-{index}"))
+    dropped = [
+        sum(u.quantity for u in units)
+        for (_, units), answer in zip(
+            world.supplier.cancellation_requests,
+            world.supplier.cancellation_answers.values(),
+            strict=True,
+        )
+        if answer.accepted
+    ]
+    assert sum(dropped) == 3  # the supplier ends with nothing
+    assert world.work(FO_ID).outbox == ()
+
+
 def test_a_withdraw_the_supplier_missed_goes_again_once_another_finds_the_request() -> None:
     world = World()
     world.in_warehouse("SZ-PC-1501-B")
@@ -1387,6 +1464,90 @@ def test_an_edit_on_a_new_catalogue_racing_the_placement_never_ships_a_line_twic
         for line in world.work(work_id).lines:
             shipped[line.line_id] += line.shipped
     assert shipped == {"line-1": 2, "line-2": 1}
+
+
+def _three_line_shop() -> tuple[World, Any, list[Any]]:
+    """line-1 from the primary; line-2 and line-3 from the backup only. The world's service
+    knows both backup SKUs; the other worker returned still has a catalogue without line-3's."""
+    bk_one = CatalogEntry("BK-ONLY", [SkuSource(BACKUP, "YW-BK")], customs=PHONE_CASE_CUSTOMS)
+    bk_two = CatalogEntry("BK-TWO", [SkuSource(BACKUP, "YW-BK2")], customs=PHONE_CASE_CUSTOMS)
+    world = World()
+    world.catalog = make_catalog(MUG, bk_one, bk_two)
+    world.service = world.sync_service()
+    world.in_warehouse("SZ-PC-1501-B")
+    for sku in ("YW-BK", "YW-BK2"):
+        world.in_warehouse(sku, backup=True)
+    older = world.sync_service(catalog=make_catalog(MUG, bk_one))
+    lines = [
+        make_line(0, quantity=2),
+        make_line(1, sku="BK-ONLY", title="Backup-only case"),
+        make_line(2, sku="BK-TWO", title="Backup-only case 2"),
+    ]
+    return world, older, lines
+
+
+def _units_held(world: World) -> dict[str, int]:
+    held: dict[str, int] = {}
+    for work_id in world.repository.ids():
+        for line in world.work(work_id).lines:
+            held[line.line_id] = held.get(line.line_id, 0) + line.shipped + line.remaining
+    return held
+
+
+def test_a_line_an_edit_will_open_in_the_placements_own_work_is_not_left_out_of_it() -> None:
+    world, older, lines = _three_line_shop()
+    service = world.service
+    placed = world.clock.now()
+    placing = service.flow(
+        OrderPlaced(key="o-1", order=make_order(updated_at=placed, line_items=lines))
+    )
+    call = next(placing)
+    while call.method != "add":
+        call = _step(service, placing, call)
+    call = _step(service, placing, call)  # the primary's work is added, the backup's not yet
+    # An edit on the older catalogue gives line-2 (no work holds it yet) to the backup, under
+    # the id the placement uses for it, and pauses before opening it.
+    edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
+    edit = older.flow(OrderDataUpdated(key="u-1", order=edited))
+    paused = next(edit)
+    while paused.method != "add":
+        paused = _step(older, edit, paused)
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = _step(service, placing, call)
+    with contextlib.suppress(StopIteration):
+        while True:
+            paused = _step(older, edit, paused)
+    world.handle(Tick(key="t-1"))
+    assert _units_held(world) == {"line-1": 2, "line-2": 1, "line-3": 1}
+
+
+def test_two_placements_on_different_catalogues_racing_leave_no_line_without_work() -> None:
+    world, older, lines = _three_line_shop()
+    service = world.service
+    placed = world.clock.now()
+    order = make_order(updated_at=placed, line_items=lines)
+    placing = service.flow(OrderPlaced(key="o-1", order=order))
+    call = next(placing)
+    while call.method != "add":
+        call = _step(service, placing, call)
+    # An edit on the older catalogue comes before any work is stored: it is a placement too.
+    edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
+    edit = older.flow(OrderDataUpdated(key="u-1", order=edited))
+    paused = next(edit)
+    while paused.method != "add":
+        paused = _step(older, edit, paused)
+    call = _step(service, placing, call)  # the primary's work is the placement's...
+    while call.method != "add":
+        call = _step(service, placing, call)  # ...which is about to add the backup's
+    with contextlib.suppress(StopIteration):
+        while True:
+            paused = _step(older, edit, paused)  # the edit adds the backup's, with line-2
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = _step(service, placing, call)  # line-3 lacks work: opened through it
+    world.handle(Tick(key="t-1"))
+    assert _units_held(world) == {"line-1": 2, "line-2": 1, "line-3": 1}
 
 
 def test_a_retried_open_work_opens_the_same_work() -> None:

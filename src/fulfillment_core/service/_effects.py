@@ -220,20 +220,21 @@ def landed(result: Apply | None) -> bool:
     return bool(getattr(result, "landed", False))
 
 
-def withdraw_again(session: Session) -> str | None:
+def withdraw_again(session: Session, *, but: str = "") -> str | None:
     """The supplier is known to have the request (it accepted it, or answered a withdraw):
     every withdraw that ended because it did not have it yet (cancelled while the request was
-    on its way, and the worker sending it was slow or died) is asked again, once. Says so."""
+    on its way, and the worker sending it was slow or died), or that may still end so (its
+    answer in flight in another worker), is asked again, once (all but ``but``, the withdraw
+    answering): the repeat waits for the first to end and asks only if it ended so. Says so."""
     fo = session.fo
-    unfound = {
-        event.effect_id
-        for event in fo.history
-        if isinstance(event, EffectCompleted) and event.note == _NEVER_HAD
-    }
     again = [
         effect
-        for effect in fo.effects
-        if effect.id in unfound and not session.known_effect(f"again:{effect.id}")
+        for effect in (*fo.effects, *session.effects)
+        if effect.kind is EffectKind.WITHDRAW
+        and _ending(fo, effect.id) in (None, _NEVER_HAD)
+        and not session.known_effect(f"again:{effect.id}")
+        and not effect.id.startswith("again:")
+        and effect.id != but
     ]
     for effect in again:
         session.schedule(
@@ -243,6 +244,17 @@ def withdraw_again(session: Session) -> str | None:
             reason=effect.reason or "cancelled",
         )
     return f"{len(again)} withdrawal(s) asked again" if again else None
+
+
+def _ending(fo: FulfillmentOrder, effect_id: str) -> str | None:
+    """How effect ``effect_id`` ended: its completion's note (``""`` without one, or when it
+    failed for good); ``None`` while it is pending."""
+    if any(effect.id == effect_id for effect in fo.outbox):
+        return None
+    for event in reversed(fo.history):
+        if isinstance(event, EffectCompleted) and event.effect_id == effect_id:
+            return event.note or ""
+    return ""
 
 
 #: How a withdraw ends when the supplier does not have the request (``withdraw_again``).
@@ -483,24 +495,24 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
         if isinstance(event, EffectsScheduled) and any(e.id == effect.id for e in event.effects)
     )
     key = fit_id(f"from:{fo.id}/{base_id(effect.id)}", 200)  # room for "#2"... after it
-    work = FulfillmentOrder.open(
-        target,
-        order_id=fo.order_id,
-        supplier_id=supplier_id,
-        lines=lines,
-        at=at,
-        key=key,
-    )
-    opened = Session(setup, work, key, at)
-    opened.keys.next()  # the opening holds the key itself
-    check = check_order(
-        order,
-        setup.catalog,
-        setup.suppliers.get(supplier_id),
-        line_ids=[line.line_id for line in lines],
-    )
-    place_holds(opened, check.holds)  # the new supplier's own data check
-    opened.finish()
+
+    def opening(work_id: str, lines: list[FulfillmentLine]) -> FulfillmentOrder:
+        work = FulfillmentOrder.open(
+            work_id, order_id=fo.order_id, supplier_id=supplier_id, lines=lines, at=at, key=key
+        )
+        opened = Session(setup, work, key, at)
+        opened.keys.next()  # the opening holds the key itself
+        check = check_order(
+            order,
+            setup.catalog,
+            setup.suppliers.get(supplier_id),
+            line_ids=[line.line_id for line in lines],
+        )
+        place_holds(opened, check.holds)  # the new supplier's own data check
+        opened.finish()
+        return work
+
+    work = opening(target, lines)
     said = f"opened {work.id}"
     try:
         yield from ask("repository", "add", work)
@@ -510,7 +522,24 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
             placed = (stored.order_id, stored.supplier_id) == (fo.order_id, supplier_id)
             if not (effect.work_id and placed):
                 raise  # another work under this id: never drop the units silently
-            said = f"{work.id} was opened by the order's placement"  # it holds these lines
+            # The order's placement opened it, routing the order its own way: the lines it
+            # holds are its; the rest (no work holds them) get work of their own.
+            held: set[str] = set()
+            for other in (yield from ask("repository", "for_order", fo.order_id)):
+                held.update(line.line_id for line in other.lines if line.remaining or line.shipped)
+            rest = [line for line in lines if line.line_id not in held]
+            said = f"{work.id} was opened by the order's placement"
+            work = stored
+            if rest:
+                alias = opening(fit_id(f"{fo.id}>{supplier_id}-{base_id(effect.id)}"), rest)
+                try:
+                    yield from ask("repository", "add", alias)
+                except ConcurrencyError:
+                    again = yield from get_work(alias.id)
+                    if again.history[0] != alias.history[0]:
+                        raise
+                work = alias
+                said += f"; the lines it lacks went to {alias.id}"
 
     def apply(session: Session) -> str | None:
         session.opened.append(work.id)
@@ -718,13 +747,24 @@ def _ask_to_cancel(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Cance
 
 
 def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
+    first = base_id(effect.id).removeprefix("again:")
+    if first != base_id(effect.id):  # a repeat: only if the first found no request
+        ended = _ending(fo, first)
+        if ended is None:
+
+            def later(session: Session) -> str | None:
+                raise WaitError(f"waits for {first} to end")
+
+            return later
+        if ended != _NEVER_HAD:
+            return _noted(f"not needed: {first} ended ({ended or 'failed'})")
     try:
         answer = yield from _ask_to_cancel(fo, effect, key)
     except NotFoundError:
         return _not_found(fo, effect)
 
     def apply(session: Session) -> str | None:
-        again = withdraw_again(session)  # it has the request: earlier misses go again
+        again = withdraw_again(session, but=effect.id)  # it has the request: misses go again
         if answer.accepted:
             return "the supplier dropped the units" + (f"; {again}" if again else "")
         session.tell_merchant(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import attrs
 import pendulum
@@ -64,6 +64,7 @@ from ._effects import (
     WaitError,
     bought_labels,
     landed,
+    opened_work_id,
     perform,
     withdraw_again,
 )
@@ -280,7 +281,7 @@ class Flows:
                 # Carried out meanwhile by another worker; labels this attempt bought that
                 # its parcels do not use must not be paid for, and a request that reached
                 # the supplier after the work closed is withdrawn.
-                return (yield from self._settle_late(fo, effect, result, now)), None
+                return (yield from self._settle_late(fo, effect, result, failure, now)), None
             version = fo.version
             session = self._settle_effect(fo, effect, now, failure, result)
             if session.fo.version == version:  # the result waits for the work (held)
@@ -299,17 +300,24 @@ class Flows:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _settle_late(
-        self, fo: FulfillmentOrder, effect: Effect, result: Apply | None, now: pendulum.DateTime
+        self,
+        fo: FulfillmentOrder,
+        effect: Effect,
+        result: Apply | None,
+        failure: FulfillmentError | None,
+        now: pendulum.DateTime,
     ) -> Flow[FulfillmentOrder]:
-        """What ``result`` did that the work, settled by another worker meanwhile, does not
-        know: labels it bought that no parcel uses are voided; a request it got accepted after
-        the work closed is withdrawn. Only this flow knows, so it keeps trying through other
-        workers' saves."""
+        """What this attempt did that the work, settled by another worker meanwhile, does not
+        know: labels it bought (or its failure recorded) that no parcel uses are voided, and
+        purchases left unanswered are told; a request it got accepted after the work closed
+        is withdrawn. Only this flow knows, so it keeps trying through other workers' saves."""
+        labels = [*bought_labels(result), *getattr(failure, "labels", ())]
+        unanswered: list[str] = list(getattr(failure, "unanswered", ()))
         for _ in range(_VOID_ATTEMPTS):
             used = {number for shipment in fo.shipments for number in shipment.tracking_numbers}
             unused = [
                 label.tracking_number
-                for label in bought_labels(result)
+                for label in labels
                 if label.tracking_number not in used
                 and not any(e.tracking_number == label.tracking_number for e in fo.effects)
             ]
@@ -317,6 +325,10 @@ class Flows:
             session = Session(self._setup, fo, f"void:{effect.id}:{version}", now)
             for number in unused:
                 session.schedule(EffectKind.VOID_LABEL, tracking_number=number)
+            shipped = {shipment.id for shipment in fo.shipments}
+            unknown = [shipment_id for shipment_id in unanswered if shipment_id not in shipped]
+            if unknown:
+                session.tell_unanswered(effect.id, unknown)
             if landed(result) and withdraw_again(session):
                 session.note(f"{effect.id} reached the supplier after the work closed")
             if not session.effects:
@@ -404,36 +416,65 @@ class Flows:
         for planned in missing:
             # An edit handled meanwhile may have opened some of these lines elsewhere (routed
             # them another way): open this work for the lines no work holds yet, if any.
-            current = yield from ask("repository", "for_order", order.id)
-            held = {line.line_id for fo in current for line in fo.lines}
-            # Lines an edit has decided to open (its open_work saved, not yet carried out).
-            held.update(
-                item.line_id
-                for fo in current
-                for effect in fo.outbox
-                if effect.kind is EffectKind.OPEN_WORK
-                for item in effect.quantities
-            )
-            session: Session | None = planned
-            if held & {line.line_id for line in planned.fo.lines}:
-                session = next(
-                    (
-                        s
-                        for s in self._open_work(order, now, message.key, leave_out=held)
-                        if s.fo.id == planned.fo.id
-                    ),
-                    None,
-                )
+            held = yield from self._held_lines(order.id, but_for=planned.fo.id)
+            session = self._leaving_out(order, now, message.key, planned, held)
             if session is None:
                 continue
             try:
                 yield from ask("repository", "add", session.fo)
             except ConcurrencyError:
-                continue  # opened by another worker handling the same order: it owns the work
+                # Another placement of the order took the id: this message delivered twice at
+                # once (it routes the same), another message handled as the placement, or an
+                # edit's open_work, which may route the order another way. The lines the work
+                # lacks that no work holds get work through it, as an edit opens them.
+                stored = yield from get_work(session.fo.id)
+                if stored.history[0].key == message.key:
+                    continue
+                held = yield from self._held_lines(order.id)
+                lacking = {
+                    line.line_id: line.ordered
+                    for line in session.fo.lines
+                    if line.line_id not in held
+                }
+                if lacking:
+                    hosted = yield from self._change(
+                        stored.id, message.key, now, _opening(lacking, stored.supplier_id)
+                    )
+                    if hosted is not None:
+                        added.append(hosted)
+                continue
             added.append(session)
         # Work an earlier delivery added before it died has its effects still pending.
         notes = yield from self._drain([*(s.fo for s in added), *existing], now)
         return self._outcome(message.key, added, notes)
+
+    def _held_lines(self, order_id: str, *, but_for: str | None = None) -> Flow[set[str]]:
+        """The lines of the order some work holds, or that an edit has decided to open (its
+        ``open_work`` saved, not yet carried out) in work other than ``but_for``."""
+        current = yield from ask("repository", "for_order", order_id)
+        held = {line.line_id for fo in current for line in fo.lines}
+        held.update(
+            item.line_id
+            for fo in current
+            for effect in fo.outbox
+            if effect.kind is EffectKind.OPEN_WORK and opened_work_id(fo.id, effect) != but_for
+            for item in effect.quantities
+        )
+        return held
+
+    def _leaving_out(
+        self,
+        order: Order,
+        now: pendulum.DateTime,
+        key: str,
+        planned: Session,
+        held: Collection[str],
+    ) -> Session | None:
+        """``planned`` without the ``held`` lines, opened again; ``None`` when none is left."""
+        if not set(held) & {line.line_id for line in planned.fo.lines}:
+            return planned
+        sessions = self._open_work(order, now, key, leave_out=held)
+        return next((s for s in sessions if s.fo.id == planned.fo.id), None)
 
     def _open_work(
         self,
@@ -970,6 +1011,15 @@ def _may_run(fo: FulfillmentOrder, effect: Effect) -> bool:
     if effect.kind not in SUPPLIER_OR_CARRIER_KINDS:
         return True
     return not fo.holds and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED
+
+
+def _opening(lines: Mapping[str, int], supplier_id: str) -> Callable[[Session], None]:
+    """A decision that opens ``lines`` for ``supplier_id`` (an ``open_work`` effect)."""
+
+    def decide(session: Session) -> None:
+        session.schedule(EffectKind.OPEN_WORK, quantities=dict(lines), supplier_id=supplier_id)
+
+    return decide
 
 
 def _nothing(session: Session) -> None:

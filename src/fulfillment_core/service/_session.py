@@ -9,7 +9,7 @@ request, sourcing, a label, the holds shown on the storefront) and records it al
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -312,15 +312,20 @@ class Session:
         shipped = {shipment.id for shipment in fo.shipments}
         unknown = [i for i in unanswered if i not in shipped and i not in self.answered]
         if unknown:
-            self.tell_merchant(
-                NotificationKind.ACTION_REQUIRED,
-                effect=unanswered[unknown[0]],
-                message=(
-                    f"the carrier did not answer a label purchase for {', '.join(unknown)}"
-                    " and the parcel will not go: if the carrier's account shows a label for"
-                    " it, void it there"
-                ),
-            )
+            self.tell_unanswered(unanswered[unknown[0]], unknown)
+
+    def tell_unanswered(self, effect_id: str, shipment_ids: Sequence[str]) -> None:
+        """Tell the merchant of label purchases that got no answer, for parcels that will not
+        go: the carrier may have issued labels the service cannot void."""
+        self.tell_merchant(
+            NotificationKind.ACTION_REQUIRED,
+            effect=effect_id,
+            message=(
+                f"the carrier did not answer a label purchase for {', '.join(shipment_ids)}"
+                " and the parcel will not go: if the carrier's account shows a label for"
+                " it, void it there"
+            ),
+        )
 
     def _source_open_units(self) -> None:
         covered: dict[str, int] = {}

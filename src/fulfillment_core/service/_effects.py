@@ -467,7 +467,7 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
     if any(quantity.line_id not in own for quantity in effect.quantities):
         for other in (yield from ask("repository", "for_order", fo.order_id)):
             if other.id not in (fo.id, target):
-                taken.update(line.line_id for line in other.lines if line.remaining or line.shipped)
+                taken.update(line.line_id for line in other.lines)
     lines = []
     for quantity in effect.quantities:
         if quantity.line_id not in own and quantity.line_id in taken:
@@ -523,10 +523,11 @@ def _open_work(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply
             if not (effect.work_id and placed):
                 raise  # another work under this id: never drop the units silently
             # The order's placement opened it, routing the order its own way: the lines it
-            # holds are its; the rest (no work holds them) get work of their own.
+            # holds are its; the rest (no other work holds them) get work of their own.
             held: set[str] = set()
             for other in (yield from ask("repository", "for_order", fo.order_id)):
-                held.update(line.line_id for line in other.lines if line.remaining or line.shipped)
+                if other.id != fo.id:
+                    held.update(line.line_id for line in other.lines)
             rest = [line for line in lines if line.line_id not in held]
             said = f"{work.id} was opened by the order's placement"
             work = stored

@@ -1550,6 +1550,34 @@ def test_two_placements_on_different_catalogues_racing_leave_no_line_without_wor
     assert _units_held(world) == {"line-1": 2, "line-2": 1, "line-3": 1}
 
 
+def test_an_open_work_whose_id_the_placement_took_without_its_line_opens_the_line_itself() -> None:
+    world, _, lines = _three_line_shop()  # here the placement has the older catalogue...
+    bk_two = CatalogEntry("BK-TWO", [SkuSource(BACKUP, "YW-BK2")], customs=PHONE_CASE_CUSTOMS)
+    placing_service = world.sync_service(catalog=make_catalog(MUG, bk_two))  # no BK-ONLY
+    newer = world.service  # ...and the edit the newer one, which maps line-2 to the backup
+    placed = world.clock.now()
+    order = make_order(updated_at=placed, line_items=lines)
+    placing = placing_service.flow(OrderPlaced(key="o-1", order=order))
+    call = next(placing)
+    while call.method != "add":
+        call = _step(placing_service, placing, call)
+    call = _step(placing_service, placing, call)  # the primary's work, held for line-2
+    edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
+    edit = newer.flow(OrderDataUpdated(key="u-1", order=edited))
+    paused = next(edit)
+    while paused.method != "add":  # it opens line-2 under the id the placement uses...
+        paused = _step(newer, edit, paused)
+    with contextlib.suppress(StopIteration):
+        while True:  # ...which the placement takes first, for line-3 only
+            call = _step(placing_service, placing, call)
+    with contextlib.suppress(StopIteration):
+        while True:
+            paused = _step(newer, edit, paused)
+    newer.handle(Tick(key="t-1"))
+    assert _units_held(world) == {"line-1": 2, "line-2": 1, "line-3": 1}
+    assert len(world.repository.ids()) == 3
+
+
 def test_a_retried_open_work_opens_the_same_work() -> None:
     class AddAnswersLost(InMemoryRepository):
         lost = 1

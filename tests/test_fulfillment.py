@@ -294,6 +294,39 @@ def test_an_edge_without_a_guard_leads_to_the_same_place_whatever_the_context() 
     assert WORK_LIFECYCLE.direct(WorkStatus.ACCEPTED, "source") is None  # guarded: settles
 
 
+def test_the_shortcut_by_where_the_ledger_settles_agrees_with_the_work_table() -> None:
+    from fulfillment_core.fulfillment import _BY_SETTLED
+    from fulfillment_core.lifecycle import LedgerTotals, WorkContext, settle
+
+    ledgers = [  # ordered, open, in progress, backordered, shipped, cancelled
+        LedgerTotals(3, 2, 1, 0, 0, 0),  # sourcing
+        LedgerTotals(3, 0, 0, 3, 0, 0),  # backordered
+        LedgerTotals(3, 0, 2, 1, 0, 0),  # ready to pack
+        LedgerTotals(3, 0, 1, 0, 2, 0),  # partially shipped
+        LedgerTotals(3, 0, 0, 0, 2, 1),  # shipped
+        LedgerTotals(3, 0, 0, 0, 0, 3),  # cancelled
+    ]
+    assert {settle(totals) for totals in ledgers} == {
+        WorkStatus(name)
+        for name in (
+            "sourcing",
+            "backordered",
+            "ready_to_pack",
+            "partially_shipped",
+            "shipped",
+            "cancelled",
+        )
+    }
+    assert {trigger for _, trigger in _BY_SETTLED} >= {"source", "backorder", "ship", "restock"}
+    for (status, trigger), by_settled in _BY_SETTLED.items():
+        for totals in ledgers:
+            try:
+                expected = WORK_LIFECYCLE.destination(status, trigger, WorkContext(totals), "fo")
+            except TransitionRefusedError:
+                expected = None
+            assert by_settled.get(settle(totals)) is expected, (status, trigger, totals)
+
+
 def test_terminal_work_statuses_have_no_way_out() -> None:
     for status in (WorkStatus.CANCELLED, WorkStatus.REJECTED, WorkStatus.DELIVERED):
         assert {e.dest for e in WORK_LIFECYCLE.edges if e.source is status} <= {status}

@@ -59,6 +59,7 @@ from .lifecycle import (
     RequestStatus,
     WorkContext,
     WorkStatus,
+    settle,
     work_started,
 )
 from .outbox import Effect
@@ -1020,6 +1021,11 @@ class FulfillmentOrder:
         direct = WORK_LIFECYCLE.direct(self.status, trigger)
         if direct is not None:
             return direct
+        by_settled = _BY_SETTLED.get((self.status, trigger))
+        if by_settled is not None:  # the guards ask only where the ledger settles
+            dest = by_settled.get(settle(_totals(self.lines if lines is None else lines)))
+            if dest is not None:
+                return dest
         try:
             return WORK_LIFECYCLE.destination(
                 self.status, trigger, self._context(lines, **extra), self._subject
@@ -1100,6 +1106,22 @@ class FulfillmentOrder:
             by_id[item.line_id] = line._moved(source, dest, item.quantity, **changes)
         return tuple(by_id[line.line_id] for line in self.lines)
 
+
+def _settled_table() -> dict[tuple[WorkStatus, str], dict[WorkStatus, WorkStatus]]:
+    """For each (status, trigger) whose every edge is guarded by where the ledger settles
+    (``settles_<status>``, mutually exclusive), the destination by settled status: the answer
+    of ``WORK_LIFECYCLE.destination`` without building the guards' context."""
+    grouped: dict[tuple[WorkStatus, str], list[Any]] = {}
+    for edge in WORK_LIFECYCLE.edges:
+        grouped.setdefault((edge.source, edge.trigger), []).append(edge)
+    return {
+        key: {WorkStatus(edge.guard.removeprefix("settles_")): edge.dest for edge in edges}
+        for key, edges in grouped.items()
+        if all(edge.guard and edge.guard.startswith("settles_") for edge in edges)
+    }
+
+
+_BY_SETTLED = _settled_table()
 
 _FIELD_NAMES = tuple(
     field.name for field in attrs.fields(FulfillmentOrder) if field.name != "_keys"

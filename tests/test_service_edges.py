@@ -1246,6 +1246,78 @@ def test_a_request_landing_while_another_worker_concludes_it_never_did_is_withdr
     assert world.work(FO_ID).outbox == ()
 
 
+def _supplier_keeps(world: World) -> int:
+    """Units the supplier was asked for, less those it agreed to drop."""
+    asked = sum(line.quantity for request in world.supplier.requests for line in request.lines)
+    dropped = sum(
+        item.quantity
+        for (_, units), answer in zip(
+            world.supplier.cancellation_requests,
+            world.supplier.cancellation_answers.values(),
+            strict=True,
+        )
+        if answer.accepted
+        for item in units
+    )
+    return asked - dropped
+
+
+def test_a_withdraw_answered_while_another_worker_saved_it_as_missed_is_not_asked_twice() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    service = world.service
+
+    def until(flow: Any, call: Any, method: str) -> Any:
+        while call.method != method:
+            call = _step(service, flow, call)
+        return call
+
+    three = make_order(line_items=[make_line(0, quantity=3)])
+    placing = service.flow(OrderPlaced(key="o-1", order=three))
+    sending = until(placing, next(placing), "submit_request")  # A is about to send it
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
+    world.clock.advance(minutes=10)
+    tick = service.flow(Tick(key="t-1"))
+    call = until(tick, next(tick), "request_cancellation")
+    call = _step(service, tick, call)  # not there again: the tick is about to say so
+    sending = until(placing, _step(service, placing, sending), "request_cancellation")
+    sending = _step(service, placing, sending)  # A's own withdraw finds it: dropped, unsaved
+    for flow, first in ((tick, call), (placing, sending)):  # the tick saves first
+        step = first
+        with contextlib.suppress(StopIteration):
+            while True:
+                step = _step(service, flow, step)
+    for index in range(2, 4):
+        world.clock.advance(minutes=10)
+        world.handle(Tick(key=f"t-{index}"))
+    assert _supplier_keeps(world) == 0  # dropped once, not twice
+    assert world.work(FO_ID).outbox == ()
+
+
+def test_a_retried_withdraw_the_supplier_missed_goes_again_when_the_request_lands() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    refusal = PermanentAdapterError("supplier", "request_cancellation", "account locked")
+    world.supplier.fail_next("request_cancellation", refusal)
+    service = world.service
+    placing = service.flow(
+        OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=3)]))
+    )
+    sending = next(placing)
+    while sending.method != "submit_request":  # A is about to send it
+        sending = _step(service, placing, sending)
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
+    world.handle(RetryFailedEffects(key="r-1", fulfillment_order_id=FO_ID))  # after the refusal
+    world.clock.advance(minutes=10)
+    world.handle(Tick(key="t-1"))  # the retried withdraw: the supplier has nothing, twice
+    with contextlib.suppress(StopIteration):
+        while True:  # A's request lands
+            sending = _step(service, placing, sending)
+    world.handle(Tick(key="t-2"))
+    assert _supplier_keeps(world) == 0
+    assert world.work(FO_ID).outbox == ()
+
+
 def test_a_withdraw_the_supplier_missed_goes_again_once_another_finds_the_request() -> None:
     world = World()
     world.in_warehouse("SZ-PC-1501-B")

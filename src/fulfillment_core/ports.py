@@ -273,9 +273,10 @@ class SupplierGateway(Protocol):
     ) -> CancellationAnswer:
         """Ask the supplier to stop work on these units. Asking again with the same ``key``
         must return the first answer and cancel nothing more. About a fulfillment order it
-        never received, raise :class:`~fulfillment_core.exceptions.NotFoundError` (the service
-        withdraws units of a request whose reply was lost: told the request is not there, it
-        sends the request and asks again)."""
+        never received, raise :class:`~fulfillment_core.exceptions.NotFoundError`, and keep
+        no answer under the ``key`` (the service withdraws units of a request whose reply was
+        lost: told the request is not there, it sends the request and asks again, with the
+        same key)."""
         ...
 
 

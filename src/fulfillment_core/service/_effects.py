@@ -221,29 +221,41 @@ def landed(result: Apply | None) -> bool:
 
 
 def withdraw_again(session: Session, *, but: str = "") -> str | None:
-    """The supplier is known to have the request (it accepted it, or answered a withdraw):
-    every withdraw that ended because it did not have it yet (cancelled while the request was
-    on its way, and the worker sending it was slow or died), or that may still end so (its
-    answer in flight in another worker), is asked again, once (all but ``but``, the withdraw
-    answering): the repeat waits for the first to end and asks only if it ended so. Says so."""
+    """The supplier is known to have the request (it accepted it, or answered a withdraw).
+    A withdrawal whose last try ended because the supplier did not have it yet (cancelled
+    while the request was on its way, and the worker sending it was slow or died), or may
+    still end so (its answer in flight in another worker), is asked again (all but the
+    withdrawal of ``but``, the one answering). The repeat asks under the first's key, so a
+    first that did go through is not done twice; it waits for the tries before it to end and
+    asks only if the last one found nothing. Says so."""
     fo = session.fo
-    again = [
-        effect
-        for effect in (*fo.effects, *session.effects)
-        if effect.kind is EffectKind.WITHDRAW
-        and _ending(fo, effect.id) in (None, _NEVER_HAD)
-        and not session.known_effect(f"again:{effect.id}")
-        and not effect.id.startswith("again:")
-        and effect.id != but
-    ]
-    for effect in again:
-        session.schedule(
-            EffectKind.WITHDRAW,
-            id=f"again:{effect.id}",
-            quantities={item.line_id: item.quantity for item in effect.quantities},
-            reason=effect.reason or "cancelled",
-        )
-    return f"{len(again)} withdrawal(s) asked again" if again else None
+    families: dict[str, list[Effect]] = {}  # each withdrawal's tries, in the order scheduled
+    for effect in (*fo.effects, *session.effects):
+        if effect.kind is EffectKind.WITHDRAW:
+            families.setdefault(_family(effect.id), []).append(effect)
+    asked = []
+    for family, tries in families.items():
+        latest = tries[-1]
+        if family == _family(but) or latest in session.effects:
+            continue
+        ending = _ending(fo, latest.id)
+        repeat = latest.id.startswith("again:")
+        if ending == _NEVER_HAD or (ending is None and not repeat):
+            repeats = sum(1 for effect in tries if effect.id.startswith("again:"))
+            session.schedule(
+                EffectKind.WITHDRAW,
+                id=f"again:{family}" + (f"~{repeats}" if repeats else ""),
+                quantities={item.line_id: item.quantity for item in latest.quantities},
+                reason=latest.reason or "cancelled",
+            )
+            asked.append(family)
+    return f"{len(asked)} withdrawal(s) asked again" if asked else None
+
+
+def _family(effect_id: str) -> str:
+    """The withdrawal an effect id tries: itself, or what it retries (``~n``) or repeats
+    (``again:``); its tries share its idempotency key."""
+    return base_id(effect_id).removeprefix("again:")
 
 
 def _ending(fo: FulfillmentOrder, effect_id: str) -> str | None:
@@ -748,17 +760,21 @@ def _ask_to_cancel(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Cance
 
 
 def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
-    first = base_id(effect.id).removeprefix("again:")
-    if first != base_id(effect.id):  # a repeat: only if the first found no request
-        ended = _ending(fo, first)
-        if ended is None:
+    if effect.id.startswith("again:"):  # a repeat: only if the try before found no request
+        family = _family(effect.id)
+        tries = [e for e in fo.effects if e.kind is EffectKind.WITHDRAW]
+        before = [e for e in tries if _family(e.id) == family]
+        before = before[: next(i for i, e in enumerate(before) if e.id == effect.id)]
+        if any(_ending(fo, e.id) is None for e in before):
 
             def later(session: Session) -> str | None:
-                raise WaitError(f"waits for {first} to end")
+                raise WaitError(f"waits for the tries of {family} before it")
 
             return later
+        ended = _ending(fo, before[-1].id) if before else _NEVER_HAD
         if ended != _NEVER_HAD:
-            return _noted(f"not needed: {first} ended ({ended or 'failed'})")
+            return _noted(f"not needed: {before[-1].id} ended ({ended or 'failed'})")
+        key = fit_id(f"{fo.id}/{family}")  # the first's key: what went through is not redone
     try:
         answer = yield from _ask_to_cancel(fo, effect, key)
     except NotFoundError:

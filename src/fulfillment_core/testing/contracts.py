@@ -414,6 +414,20 @@ class SupplierGatewayContract:
         with pytest.raises(NotFoundError):
             supplier_gateway.request_cancellation(fo_id, units, key=f"{fo_id}/e2-withdraw")
 
+    def test_a_key_answered_not_found_is_answered_once_the_request_is_there(
+        self, supplier_gateway: SupplierGateway, fulfillment_request: FulfillmentRequest
+    ) -> None:
+        # NotFoundError is not an answer to remember under the key: the service asks again
+        # with the same key once the request has reached the supplier.
+        fo_id = fulfillment_request.fulfillment_order_id
+        units = [LineQuantity(line.line_id, line.quantity) for line in fulfillment_request.lines]
+        key = f"{fo_id}/e2-withdraw"
+        with pytest.raises(NotFoundError):
+            supplier_gateway.request_cancellation(fo_id, units, key=key)
+        supplier_gateway.submit_request(fulfillment_request)
+        answer = supplier_gateway.request_cancellation(fo_id, units, key=key)
+        assert isinstance(answer, CancellationAnswer), f"answered {answer!r}"
+
 
 # --------------------------------------------------------------------------- carrier
 

@@ -64,7 +64,7 @@ from .lifecycle import WorkStatus
 from .policy import NotificationKind, NotificationPreferences, ShipmentPolicy
 from .shipment import LineQuantity, Shipment
 from .sla import Breach, DelayKind
-from .tracking import TrackingEvent, TrackingStatus, _reduce_canonical, is_customs_hold
+from .tracking import TrackingEvent, TrackingStatus, _reduce_checked, is_customs_hold
 
 __all__ = ["Notification", "notifications_for", "notifications_for_breaches"]
 
@@ -313,8 +313,8 @@ def _tracked(
     assert shipment is not None
     assert label is not None
     # Applied events hold checked TrackingEvents: reduce them without checking them again.
-    old = _reduce_canonical(label, sorted(set(seen), key=TrackingEvent.sort_key))
-    new = _reduce_canonical(label, sorted({*seen, *event.events}, key=TrackingEvent.sort_key))
+    old = _reduce_checked(label, seen)
+    new = _reduce_checked(label, [*seen, *event.events])
     if new.status is old.status:
         return []
     kind = _TRACKING_KINDS.get(new.status)

@@ -219,7 +219,14 @@ def reduce_tracking(
     check.sequence("events", given, TrackingEvent)
     check.done("reduce_tracking")
     label_created_at = to_datetime(label_created_at)
-    return _reduce_canonical(label_created_at, sorted(set(given), key=TrackingEvent.sort_key))
+    return _reduce_checked(label_created_at, given)
+
+
+def _reduce_checked(
+    label_created_at: pendulum.DateTime, events: Iterable[TrackingEvent]
+) -> TrackingState:
+    """:func:`reduce_tracking` of events already checked (applied events hold only those)."""
+    return _reduce_canonical(label_created_at, sorted(set(events), key=TrackingEvent.sort_key))
 
 
 def _reduce_canonical(

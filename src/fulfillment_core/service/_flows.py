@@ -312,23 +312,12 @@ class Flows:
         purchases left unanswered are told; a request it got accepted after the work closed
         is withdrawn. Only this flow knows, so it keeps trying through other workers' saves."""
         labels = [*bought_labels(result), *getattr(failure, "labels", ())]
+        numbers = [label.tracking_number for label in labels]
         unanswered: list[str] = list(getattr(failure, "unanswered", ()))
         for _ in range(_VOID_ATTEMPTS):
-            used = {number for shipment in fo.shipments for number in shipment.tracking_numbers}
-            unused = [
-                label.tracking_number
-                for label in labels
-                if label.tracking_number not in used
-                and not any(e.tracking_number == label.tracking_number for e in fo.effects)
-            ]
             version = fo.version
             session = Session(self._setup, fo, f"void:{effect.id}:{version}", now)
-            for number in unused:
-                session.schedule(EffectKind.VOID_LABEL, tracking_number=number)
-            shipped = {shipment.id for shipment in fo.shipments}
-            unknown = [shipment_id for shipment_id in unanswered if shipment_id not in shipped]
-            if unknown:
-                session.tell_unanswered(effect.id, unknown)
+            session.leftover_labels(effect.id, numbers, unanswered)
             if landed(result) and withdraw_again(session):
                 session.note(f"{effect.id} reached the supplier after the work closed")
             if not session.effects:

@@ -9,7 +9,7 @@ request, sourcing, a label, the holds shown on the storefront) and records it al
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -280,9 +280,8 @@ class Session:
             self.effects = []
 
     def _close_labels(self) -> None:
-        """When an effect closes, the labels its failed attempts bought and no parcel uses are
-        voided, and the merchant is told of labels asked for that got no answer (the carrier
-        may have issued them, and only its account can say)."""
+        """When an effect closes, what its failed attempts bought or asked for and no parcel
+        uses is settled (``leftover_labels``)."""
         closed = {
             event.effect_id
             for event in self.applied
@@ -291,14 +290,22 @@ class Session:
         }
         if not closed:
             return
-        labels: dict[str, str] = {}  # tracking number: effect id
-        unanswered: dict[str, str] = {}  # shipment id: effect id
+        recorded: dict[str, tuple[list[str], list[str]]] = {}  # effect: labels, unanswered
         for event in self.fo.history:
             if isinstance(event, EffectFailed) and event.effect_id in closed:
-                labels.update(dict.fromkeys(event.labels, event.effect_id))
-                unanswered.update(dict.fromkeys(event.unanswered, event.effect_id))
-        if not labels and not unanswered:
-            return
+                labels, unanswered = recorded.setdefault(event.effect_id, ([], []))
+                labels.extend(event.labels)
+                unanswered.extend(event.unanswered)
+        for effect_id, (labels, unanswered) in recorded.items():
+            self.leftover_labels(effect_id, labels, unanswered)
+
+    def leftover_labels(
+        self, effect_id: str, labels: Iterable[str], unanswered: Iterable[str]
+    ) -> None:
+        """Labels effect ``effect_id`` bought (tracking numbers) that no parcel uses are
+        voided, once; the merchant is told of label purchases that got no answer (shipment
+        ids) for parcels that did not go: the carrier may have issued labels the service
+        cannot void, and only its account can say."""
         fo = self.fo
         used = {number for shipment in fo.shipments for number in shipment.tracking_numbers}
         voiding = {
@@ -306,26 +313,25 @@ class Session:
             for effect in (*fo.effects, *self.effects)
             if effect.kind is EffectKind.VOID_LABEL
         }
-        for number in labels:
+        for number in dict.fromkeys(labels):
             if number not in used and number not in voiding:
                 self.schedule(EffectKind.VOID_LABEL, tracking_number=number)
         shipped = {shipment.id for shipment in fo.shipments}
-        unknown = [i for i in unanswered if i not in shipped and i not in self.answered]
+        unknown = [
+            shipment_id
+            for shipment_id in dict.fromkeys(unanswered)
+            if shipment_id not in shipped and shipment_id not in self.answered
+        ]
         if unknown:
-            self.tell_unanswered(unanswered[unknown[0]], unknown)
-
-    def tell_unanswered(self, effect_id: str, shipment_ids: Sequence[str]) -> None:
-        """Tell the merchant of label purchases that got no answer, for parcels that will not
-        go: the carrier may have issued labels the service cannot void."""
-        self.tell_merchant(
-            NotificationKind.ACTION_REQUIRED,
-            effect=effect_id,
-            message=(
-                f"the carrier did not answer a label purchase for {', '.join(shipment_ids)}"
-                " and the parcel will not go: if the carrier's account shows a label for"
-                " it, void it there"
-            ),
-        )
+            self.tell_merchant(
+                NotificationKind.ACTION_REQUIRED,
+                effect=effect_id,
+                message=(
+                    f"the carrier did not answer a label purchase for {', '.join(unknown)}"
+                    " and the parcel will not go: if the carrier's account shows a label for"
+                    " it, void it there"
+                ),
+            )
 
     def _source_open_units(self) -> None:
         covered: dict[str, int] = {}

@@ -12,10 +12,12 @@ from fulfillment_core import (
     CarrierQuote,
     CatalogEntry,
     EffectsScheduled,
+    FulfillmentOrder,
     InWarehouse,
     LineQuantity,
     MessageNoted,
     NotificationKind,
+    Order,
     SkuSource,
     WorkStatus,
 )
@@ -304,24 +306,32 @@ def test_a_redelivered_stock_report_does_not_hand_out_the_same_unit_twice() -> N
 # --------------------------------------------------------------------------- placing and routing
 
 
-def test_a_placement_that_died_between_two_suppliers_works_is_completed_on_redelivery() -> None:
-    class DiesOnSecondAdd(InMemoryRepository):
-        adds = 0
+class _DiesOnSecondAdd(InMemoryRepository):
+    """A repository whose worker dies when adding the second work (once)."""
 
-        def add(self, fulfillment_order: object) -> None:
-            self.adds += 1
-            if self.adds == 2:
-                raise CrashError("died before the second add")
-            super().add(fulfillment_order)  # type: ignore[arg-type]
+    adds = 0
 
+    def add(self, fulfillment_order: FulfillmentOrder) -> None:
+        self.adds += 1
+        if self.adds == 2:
+            raise CrashError("died before the second add")
+        super().add(fulfillment_order)
+
+
+def _split_order_dying_on_second_add() -> tuple[World, Order]:
+    """An order split between the two suppliers, both in stock; its second work's add dies."""
     bag = CatalogEntry("BAG-1", [SkuSource(BACKUP, "YW-BAG-1")], customs=PHONE_CASE_CUSTOMS)
     world = World()
     world.catalog = make_catalog(MUG, bag)
-    world.repository = DiesOnSecondAdd()
+    world.repository = _DiesOnSecondAdd()
     world.service = world.sync_service(catalog=world.catalog)
     world.in_warehouse("SZ-PC-1501-B")
     world.in_warehouse("YW-BAG-1", backup=True)
-    order = make_order(line_items=(make_line(0), make_line(1, sku="BAG-1", title="Bag")))
+    return world, make_order(line_items=(make_line(0), make_line(1, sku="BAG-1", title="Bag")))
+
+
+def test_a_placement_that_died_between_two_suppliers_works_is_completed_on_redelivery() -> None:
+    world, order = _split_order_dying_on_second_add()
     with pytest.raises(CrashError):
         world.handle(OrderPlaced(key="o-1", order=order))
     world.handle(OrderPlaced(key="o-1", order=order))  # the webhook again
@@ -333,23 +343,7 @@ def test_a_placement_that_died_between_two_suppliers_works_is_completed_on_redel
 
 
 def test_an_edit_that_placed_the_order_and_died_between_two_works_finishes_on_redelivery() -> None:
-    class DiesOnSecondAdd(InMemoryRepository):
-        adds = 0
-
-        def add(self, fulfillment_order: object) -> None:
-            self.adds += 1
-            if self.adds == 2:
-                raise CrashError("died before the second add")
-            super().add(fulfillment_order)  # type: ignore[arg-type]
-
-    bag = CatalogEntry("BAG-1", [SkuSource(BACKUP, "YW-BAG-1")], customs=PHONE_CASE_CUSTOMS)
-    world = World()
-    world.catalog = make_catalog(MUG, bag)
-    world.repository = DiesOnSecondAdd()
-    world.service = world.sync_service(catalog=world.catalog)
-    world.in_warehouse("SZ-PC-1501-B")
-    world.in_warehouse("YW-BAG-1", backup=True)
-    order = make_order(line_items=(make_line(0), make_line(1, sku="BAG-1", title="Bag")))
+    world, order = _split_order_dying_on_second_add()
     edit = OrderDataUpdated(key="edit-1", order=order)  # came before the order: its placement
     with pytest.raises(CrashError):
         world.handle(edit)
@@ -745,9 +739,7 @@ def test_labels_of_a_ship_that_failed_while_another_worker_closed_it_are_voided_
             ),
         )
     )
-    with contextlib.suppress(StopIteration):
-        while True:
-            call = _step(losing, placing, call)
+    _finish(losing, placing, call)
     world.handle(Tick(key="t-1"))
     first, lost = list(world.carrier.labels.items())[:2]
     assert first[1].tracking_number in world.carrier.voided  # known to the failed attempt
@@ -1116,6 +1108,33 @@ def _step(service: Any, flow: Any, call: Any) -> Any:
     return flow.send(result)
 
 
+def _until(service: Any, flow: Any, call: Any, method: str) -> Any:
+    """Drive ``flow`` until its next port call is ``method`` (not made yet), and return it."""
+    while call.method != method:
+        call = _step(service, flow, call)
+    return call
+
+
+def _dropped(world: World) -> list[int]:
+    """The units of each cancellation the supplier agreed to, in the order asked."""
+    return [
+        sum(item.quantity for item in units)
+        for (_, units), answer in zip(
+            world.supplier.cancellation_requests,
+            world.supplier.cancellation_answers.values(),
+            strict=True,
+        )
+        if answer.accepted
+    ]
+
+
+def _finish(service: Any, flow: Any, call: Any) -> None:
+    """Drive ``flow`` to its end."""
+    with contextlib.suppress(StopIteration):
+        while True:
+            call = _step(service, flow, call)
+
+
 def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhile() -> None:
     class DiesBeforeTheFirstRequest:
         def __init__(self, fake: Any) -> None:
@@ -1140,26 +1159,17 @@ def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhi
         world.handle(OrderPlaced(key="o-1", order=three))
     service = world.service
 
-    def until_submit(flow: Any, call: Any) -> Any:
-        while call.method != "submit_request":
-            call = _step(service, flow, call)
-        return call
-
-    def finish(flow: Any, call: Any) -> None:
-        with contextlib.suppress(StopIteration):
-            while True:
-                call = _step(service, flow, call)
-
     a = service.flow(Tick(key="t-a"))  # worker A retries the request...
-    a_call = until_submit(a, next(a))
+    a_call = _until(service, a, next(a), "submit_request")
     one = {"line-1": 1}
     b = service.flow(
         OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities=one)
     )
-    b_call = until_submit(b, next(b))  # ...while B cancels one unit and sends it too
+    # ...while B cancels one unit and sends it too
+    b_call = _until(service, b, next(b), "submit_request")
     a_next = _step(service, a, a_call)  # A's lands first
-    finish(b, b_call)
-    finish(a, a_next)
+    _finish(service, b, b_call)
+    _finish(service, a, a_next)
     world.handle(Tick(key="t-2"))
     ((request,),) = [r.lines for r in world.supplier.requests]
     asked_off = [sum(u.quantity for u in q) for _, q in world.supplier.cancellation_requests]
@@ -1176,30 +1186,19 @@ def test_a_request_that_lands_after_the_whole_order_was_cancelled_is_withdrawn(
     service = world.service
     three = make_order(line_items=[make_line(0, quantity=3)])
     placing = service.flow(OrderPlaced(key="o-1", order=three))
-    call = next(placing)
-    while call.method != "submit_request":  # worker A is about to send the request...
-        call = _step(service, placing, call)
+    # worker A is about to send the request...
+    call = _until(service, placing, next(placing), "submit_request")
     # ...when B cancels the whole order: the request is not answered, so it is cancelled at
     # once, and the supplier (which has nothing yet) is asked to drop it, again on a tick.
     world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
     for index in range(ticks_before_it_lands):
         world.clock.advance(minutes=10)
         world.handle(Tick(key=f"t-{index}"))
-    with contextlib.suppress(StopIteration):  # A's request lands: the supplier accepts it
-        while True:
-            call = _step(service, placing, call)
+    _finish(service, placing, call)  # A's request lands: the supplier accepts it
     world.clock.advance(minutes=10)
     world.handle(Tick(key="t-late"))
     ((request,),) = [r.lines for r in world.supplier.requests]
-    dropped = [
-        sum(u.quantity for u in units)
-        for (_, units), answer in zip(
-            world.supplier.cancellation_requests,
-            world.supplier.cancellation_answers.values(),
-            strict=True,
-        )
-        if answer.accepted
-    ]
+    dropped = _dropped(world)
     assert (request.quantity, sum(dropped)) == (3, 3)  # the supplier ends with nothing
     assert world.work(FO_ID).status is WorkStatus.CANCELLED
     assert world.work(FO_ID).outbox == ()
@@ -1210,38 +1209,23 @@ def test_a_request_landing_while_another_worker_concludes_it_never_did_is_withdr
     world.in_warehouse("SZ-PC-1501-B")
     service = world.service
 
-    def until(flow: Any, call: Any, method: str) -> Any:
-        while call.method != method:
-            call = _step(service, flow, call)
-        return call
-
     three = make_order(line_items=[make_line(0, quantity=3)])
     placing = service.flow(OrderPlaced(key="o-1", order=three))
-    sending = until(placing, next(placing), "submit_request")  # A is about to send it
+    sending = _until(service, placing, next(placing), "submit_request")  # A is about to send it
     world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
     world.clock.advance(minutes=10)
     tick = service.flow(Tick(key="t-1"))
-    call = until(tick, next(tick), "request_cancellation")
+    call = _until(service, tick, next(tick), "request_cancellation")
     call = _step(service, tick, call)  # not there again: the tick is about to say so
     assert call.method == "save"
     sending = _step(service, placing, sending)  # A's request lands, and A hears back
-    until(placing, sending, "request_cancellation")  # A settles it, then dies
+    _until(service, placing, sending, "request_cancellation")  # A settles it, then dies
     placing.close()
-    with contextlib.suppress(StopIteration):
-        while True:
-            call = _step(service, tick, call)  # "the supplier never had the request"
+    _finish(service, tick, call)  # "the supplier never had the request"
     for index in range(2, 4):
         world.clock.advance(minutes=10)
         world.handle(Tick(key=f"t-{index}"))
-    dropped = [
-        sum(u.quantity for u in units)
-        for (_, units), answer in zip(
-            world.supplier.cancellation_requests,
-            world.supplier.cancellation_answers.values(),
-            strict=True,
-        )
-        if answer.accepted
-    ]
+    dropped = _dropped(world)
     assert sum(dropped) == 3  # the supplier ends with nothing
     assert world.work(FO_ID).outbox == ()
 
@@ -1249,17 +1233,7 @@ def test_a_request_landing_while_another_worker_concludes_it_never_did_is_withdr
 def _supplier_keeps(world: World) -> int:
     """Units the supplier was asked for, less those it agreed to drop."""
     asked = sum(line.quantity for request in world.supplier.requests for line in request.lines)
-    dropped = sum(
-        item.quantity
-        for (_, units), answer in zip(
-            world.supplier.cancellation_requests,
-            world.supplier.cancellation_answers.values(),
-            strict=True,
-        )
-        if answer.accepted
-        for item in units
-    )
-    return asked - dropped
+    return asked - sum(_dropped(world))
 
 
 def test_a_withdraw_answered_while_another_worker_saved_it_as_missed_is_not_asked_twice() -> None:
@@ -1267,26 +1241,18 @@ def test_a_withdraw_answered_while_another_worker_saved_it_as_missed_is_not_aske
     world.in_warehouse("SZ-PC-1501-B")
     service = world.service
 
-    def until(flow: Any, call: Any, method: str) -> Any:
-        while call.method != method:
-            call = _step(service, flow, call)
-        return call
-
     three = make_order(line_items=[make_line(0, quantity=3)])
     placing = service.flow(OrderPlaced(key="o-1", order=three))
-    sending = until(placing, next(placing), "submit_request")  # A is about to send it
+    sending = _until(service, placing, next(placing), "submit_request")  # A is about to send it
     world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
     world.clock.advance(minutes=10)
     tick = service.flow(Tick(key="t-1"))
-    call = until(tick, next(tick), "request_cancellation")
+    call = _until(service, tick, next(tick), "request_cancellation")
     call = _step(service, tick, call)  # not there again: the tick is about to say so
-    sending = until(placing, _step(service, placing, sending), "request_cancellation")
+    sending = _until(service, placing, _step(service, placing, sending), "request_cancellation")
     sending = _step(service, placing, sending)  # A's own withdraw finds it: dropped, unsaved
-    for flow, first in ((tick, call), (placing, sending)):  # the tick saves first
-        step = first
-        with contextlib.suppress(StopIteration):
-            while True:
-                step = _step(service, flow, step)
+    _finish(service, tick, call)  # the tick saves first
+    _finish(service, placing, sending)
     for index in range(2, 4):
         world.clock.advance(minutes=10)
         world.handle(Tick(key=f"t-{index}"))
@@ -1303,16 +1269,12 @@ def test_a_retried_withdraw_the_supplier_missed_goes_again_when_the_request_land
     placing = service.flow(
         OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=3)]))
     )
-    sending = next(placing)
-    while sending.method != "submit_request":  # A is about to send it
-        sending = _step(service, placing, sending)
+    sending = _until(service, placing, next(placing), "submit_request")  # A is about to send it
     world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
     world.handle(RetryFailedEffects(key="r-1", fulfillment_order_id=FO_ID))  # after the refusal
     world.clock.advance(minutes=10)
     world.handle(Tick(key="t-1"))  # the retried withdraw: the supplier has nothing, twice
-    with contextlib.suppress(StopIteration):
-        while True:  # A's request lands
-            sending = _step(service, placing, sending)
+    _finish(service, placing, sending)  # A's request lands
     world.handle(Tick(key="t-2"))
     assert _supplier_keeps(world) == 0
     assert world.work(FO_ID).outbox == ()
@@ -1323,14 +1285,9 @@ def test_a_withdraw_the_supplier_missed_goes_again_once_another_finds_the_reques
     world.in_warehouse("SZ-PC-1501-B")
     service = world.service
 
-    def until(flow: Any, call: Any, method: str) -> Any:
-        while call.method != method:
-            call = _step(service, flow, call)
-        return call
-
     three = make_order(line_items=[make_line(0, quantity=3)])
     placing = service.flow(OrderPlaced(key="o-1", order=three))
-    sending = until(placing, next(placing), "submit_request")  # A is about to send it...
+    sending = _until(service, placing, next(placing), "submit_request")  # A is about to send it...
     # ...when one unit is cancelled: the worker's own try at the request times out, and the
     # withdraw waits for the request. Then the other two, by a worker that dies after its save
     # and a first withdraw the supplier has nothing for.
@@ -1338,24 +1295,15 @@ def test_a_withdraw_the_supplier_missed_goes_again_once_another_finds_the_reques
     one = {"line-1": 1}
     world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities=one))
     rest = service.flow(OrderCancellationRequested(key="c-2", order_id="5912338890017"))
-    until(rest, next(rest), "report_cancellation")
+    _until(service, rest, next(rest), "report_cancellation")
     tick = service.flow(Tick(key="t-1"))
-    call = until(tick, next(tick), "request_cancellation")  # the first withdraw: not there
-    call = until(tick, _step(service, tick, call), "request_cancellation")  # the second's
+    # the first withdraw: not there
+    call = _until(service, tick, next(tick), "request_cancellation")
+    call = _until(service, tick, _step(service, tick, call), "request_cancellation")  # the second's
     service.perform(sending)  # A's request lands now, and A dies before it hears back
-    with contextlib.suppress(StopIteration):
-        while True:
-            call = _step(service, tick, call)  # the second withdraw finds the request
+    _finish(service, tick, call)  # the second withdraw finds the request
     world.handle(Tick(key="t-2"))
-    dropped = [
-        sum(u.quantity for u in units)
-        for (_, units), answer in zip(
-            world.supplier.cancellation_requests,
-            world.supplier.cancellation_answers.values(),
-            strict=True,
-        )
-        if answer.accepted
-    ]
+    dropped = _dropped(world)
     ((request,),) = [r.lines for r in world.supplier.requests]
     assert (request.quantity, sorted(dropped)) == (3, [1, 2])  # the supplier ends with nothing
     work = world.work(FO_ID)
@@ -1375,13 +1323,9 @@ def test_an_older_edit_racing_a_newer_one_never_undoes_it(older_stops_at: str) -
     older = make_order(updated_at=placed.add(minutes=10), shipping_address=NO_ZIP, note="old")
     newer = make_order(updated_at=placed.add(minutes=20))  # the ZIP code fixed
     slow = service.flow(OrderDataUpdated(key="u-old", order=older))
-    call = next(slow)
-    while call.method != older_stops_at:
-        call = _step(service, slow, call)
+    call = _until(service, slow, next(slow), older_stops_at)
     world.handle(OrderDataUpdated(key="u-new", order=newer))  # another worker, all the way
-    with contextlib.suppress(StopIteration):
-        while True:
-            call = _step(service, slow, call)
+    _finish(service, slow, call)
     assert world.repository.get_order("5912338890017") == newer
     assert world.work(FO_ID).holds == ()
     assert world.work(FO_ID).status is WorkStatus.BACKORDERED
@@ -1406,23 +1350,16 @@ def test_a_label_bought_while_a_cancellation_is_asked_waits_for_the_answer() -> 
     world.handle(OrderPlaced(key="o-1", order=make_order(line_items=[make_line(0, quantity=3)])))
     service = world.service
     a = service.flow(Tick(key="t-1"))  # worker A buys the label for 3...
-    call = next(a)
-    while call.method != "buy_label":
-        call = _step(service, a, call)
+    call = _until(service, a, next(a), "buy_label")
     a_next = _step(service, a, call)
     one = {"line-1": 1}  # ...while B asks the supplier to cancel one, and it agrees...
     b = service.flow(
         OrderCancellationRequested(key="c-1", order_id="5912338890017", quantities=one)
     )
-    call = next(b)
-    while call.method != "request_cancellation":
-        call = _step(service, b, call)
+    call = _until(service, b, next(b), "request_cancellation")
     b_next = _step(service, b, call)
-    for flow, first in ((a, a_next), (b, b_next)):  # ...and A saves before B records it
-        call = first
-        with contextlib.suppress(StopIteration):
-            while True:
-                call = _step(service, flow, call)
+    _finish(service, a, a_next)  # ...and A saves before B records it
+    _finish(service, b, b_next)
     world.handle(Tick(key="t-2"))
     work = world.work(FO_ID)
     assert (work.line("line-1").shipped, work.line("line-1").cancelled) == (2, 1)
@@ -1457,15 +1394,11 @@ def test_an_edit_racing_a_split_placement_never_opens_a_line_twice(edit_first: b
     fixed = make_order(updated_at=placed.add(minutes=1), line_items=lines)
     service = world.service
     placing = service.flow(OrderPlaced(key="o-1", order=broken))
-    call = next(placing)
-    while call.method != "add":
-        call = _step(service, placing, call)
+    call = _until(service, placing, next(placing), "add")
     if not edit_first:
         call = _step(service, placing, call)  # the first work is added, the second not yet
     world.handle(OrderDataUpdated(key="u-1", order=fixed))  # another worker, all the way
-    with contextlib.suppress(StopIteration):
-        while True:
-            call = _step(service, placing, call)
+    _finish(service, placing, call)
     world.handle(Tick(key="t-1"))
     works = [world.work(i) for i in world.repository.ids()]
     shipped = {"line-1": 0, "line-2": 0}
@@ -1502,9 +1435,7 @@ def test_an_edit_on_a_new_catalogue_racing_the_placement_never_ships_a_line_twic
     placing = service.flow(
         OrderPlaced(key="o-1", order=make_order(updated_at=placed, line_items=lines))
     )
-    call = next(placing)
-    while call.method != "add":
-        call = _step(service, placing, call)
+    call = _until(service, placing, next(placing), "add")
     call = _step(service, placing, call)  # the primary's work is added, the backup's not yet
     edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
     # The edit routes line-2 to the primary's work, which the placement has added; it pauses
@@ -1512,18 +1443,12 @@ def test_an_edit_on_a_new_catalogue_racing_the_placement_never_ships_a_line_twic
     # before carrying out the open_work it saved ("add": the placement sees it pending).
     if edit_pauses_at:
         edit = editing.flow(OrderDataUpdated(key="u-1", order=edited))
-        paused = next(edit)
-        while paused.method != edit_pauses_at:
-            paused = _step(editing, edit, paused)
+        paused = _until(editing, edit, next(edit), edit_pauses_at)
     else:
         editing.handle(OrderDataUpdated(key="u-1", order=edited))
-    with contextlib.suppress(StopIteration):
-        while True:
-            call = _step(service, placing, call)
+    _finish(service, placing, call)
     if edit_pauses_at:
-        with contextlib.suppress(StopIteration):
-            while True:
-                paused = _step(editing, edit, paused)
+        _finish(editing, edit, paused)
     editing.handle(Tick(key="t-1"))
     editing.handle(  # the merchant edits again: nothing held anywhere is routed twice
         OrderDataUpdated(
@@ -1573,23 +1498,15 @@ def test_a_line_an_edit_will_open_in_the_placements_own_work_is_not_left_out_of_
     placing = service.flow(
         OrderPlaced(key="o-1", order=make_order(updated_at=placed, line_items=lines))
     )
-    call = next(placing)
-    while call.method != "add":
-        call = _step(service, placing, call)
+    call = _until(service, placing, next(placing), "add")
     call = _step(service, placing, call)  # the primary's work is added, the backup's not yet
     # An edit on the older catalogue gives line-2 (no work holds it yet) to the backup, under
     # the id the placement uses for it, and pauses before opening it.
     edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
     edit = older.flow(OrderDataUpdated(key="u-1", order=edited))
-    paused = next(edit)
-    while paused.method != "add":
-        paused = _step(older, edit, paused)
-    with contextlib.suppress(StopIteration):
-        while True:
-            call = _step(service, placing, call)
-    with contextlib.suppress(StopIteration):
-        while True:
-            paused = _step(older, edit, paused)
+    paused = _until(older, edit, next(edit), "add")
+    _finish(service, placing, call)
+    _finish(older, edit, paused)
     world.handle(Tick(key="t-1"))
     assert _units_held(world) == {"line-1": 2, "line-2": 1, "line-3": 1}
 
@@ -1600,24 +1517,15 @@ def test_two_placements_on_different_catalogues_racing_leave_no_line_without_wor
     placed = world.clock.now()
     order = make_order(updated_at=placed, line_items=lines)
     placing = service.flow(OrderPlaced(key="o-1", order=order))
-    call = next(placing)
-    while call.method != "add":
-        call = _step(service, placing, call)
+    call = _until(service, placing, next(placing), "add")
     # An edit on the older catalogue comes before any work is stored: it is a placement too.
     edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
     edit = older.flow(OrderDataUpdated(key="u-1", order=edited))
-    paused = next(edit)
-    while paused.method != "add":
-        paused = _step(older, edit, paused)
+    paused = _until(older, edit, next(edit), "add")
     call = _step(service, placing, call)  # the primary's work is the placement's...
-    while call.method != "add":
-        call = _step(service, placing, call)  # ...which is about to add the backup's
-    with contextlib.suppress(StopIteration):
-        while True:
-            paused = _step(older, edit, paused)  # the edit adds the backup's, with line-2
-    with contextlib.suppress(StopIteration):
-        while True:
-            call = _step(service, placing, call)  # line-3 lacks work: opened through it
+    call = _until(service, placing, call, "add")  # ...which is about to add the backup's
+    _finish(older, edit, paused)  # the edit adds the backup's, with line-2
+    _finish(service, placing, call)  # line-3 lacks work: opened through it
     world.handle(Tick(key="t-1"))
     assert _units_held(world) == {"line-1": 2, "line-2": 1, "line-3": 1}
 
@@ -1630,21 +1538,14 @@ def test_an_open_work_whose_id_the_placement_took_without_its_line_opens_the_lin
     placed = world.clock.now()
     order = make_order(updated_at=placed, line_items=lines)
     placing = placing_service.flow(OrderPlaced(key="o-1", order=order))
-    call = next(placing)
-    while call.method != "add":
-        call = _step(placing_service, placing, call)
+    call = _until(placing_service, placing, next(placing), "add")
     call = _step(placing_service, placing, call)  # the primary's work, held for line-2
     edited = make_order(updated_at=placed.add(minutes=1), line_items=lines, note="gift")
     edit = newer.flow(OrderDataUpdated(key="u-1", order=edited))
-    paused = next(edit)
-    while paused.method != "add":  # it opens line-2 under the id the placement uses...
-        paused = _step(newer, edit, paused)
-    with contextlib.suppress(StopIteration):
-        while True:  # ...which the placement takes first, for line-3 only
-            call = _step(placing_service, placing, call)
-    with contextlib.suppress(StopIteration):
-        while True:
-            paused = _step(newer, edit, paused)
+    # it opens line-2 under the id the placement uses...
+    paused = _until(newer, edit, next(edit), "add")
+    _finish(placing_service, placing, call)  # ...which the placement takes first, for line-3 only
+    _finish(newer, edit, paused)
     newer.handle(Tick(key="t-1"))
     assert _units_held(world) == {"line-1": 2, "line-2": 1, "line-3": 1}
     assert len(world.repository.ids()) == 3

@@ -1204,19 +1204,27 @@ def test_a_request_that_lands_after_the_whole_order_was_cancelled_is_withdrawn(
     assert world.work(FO_ID).outbox == ()
 
 
-def test_a_request_landing_while_another_worker_concludes_it_never_did_is_withdrawn() -> None:
+def _withdraw_missing_a_request_on_its_way() -> tuple[World, Any, Any, Any, Any]:
+    """Worker A is about to send the request for 3 units when the whole order is cancelled;
+    a tick asks the supplier to drop them again, is told again the request is not there, and
+    is about to save that. Returns the world, A's flow and next call, the tick's."""
     world = World()
     world.in_warehouse("SZ-PC-1501-B")
     service = world.service
-
     three = make_order(line_items=[make_line(0, quantity=3)])
     placing = service.flow(OrderPlaced(key="o-1", order=three))
-    sending = _until(service, placing, next(placing), "submit_request")  # A is about to send it
+    sending = _until(service, placing, next(placing), "submit_request")
     world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
     world.clock.advance(minutes=10)
     tick = service.flow(Tick(key="t-1"))
     call = _until(service, tick, next(tick), "request_cancellation")
-    call = _step(service, tick, call)  # not there again: the tick is about to say so
+    call = _step(service, tick, call)
+    return world, placing, sending, tick, call
+
+
+def test_a_request_landing_while_another_worker_concludes_it_never_did_is_withdrawn() -> None:
+    world, placing, sending, tick, call = _withdraw_missing_a_request_on_its_way()
+    service = world.service
     assert call.method == "save"
     sending = _step(service, placing, sending)  # A's request lands, and A hears back
     _until(service, placing, sending, "request_cancellation")  # A settles it, then dies
@@ -1237,18 +1245,8 @@ def _supplier_keeps(world: World) -> int:
 
 
 def test_a_withdraw_answered_while_another_worker_saved_it_as_missed_is_not_asked_twice() -> None:
-    world = World()
-    world.in_warehouse("SZ-PC-1501-B")
+    world, placing, sending, tick, call = _withdraw_missing_a_request_on_its_way()
     service = world.service
-
-    three = make_order(line_items=[make_line(0, quantity=3)])
-    placing = service.flow(OrderPlaced(key="o-1", order=three))
-    sending = _until(service, placing, next(placing), "submit_request")  # A is about to send it
-    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
-    world.clock.advance(minutes=10)
-    tick = service.flow(Tick(key="t-1"))
-    call = _until(service, tick, next(tick), "request_cancellation")
-    call = _step(service, tick, call)  # not there again: the tick is about to say so
     sending = _until(service, placing, _step(service, placing, sending), "request_cancellation")
     sending = _step(service, placing, sending)  # A's own withdraw finds it: dropped, unsaved
     _finish(service, tick, call)  # the tick saves first

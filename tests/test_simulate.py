@@ -58,23 +58,28 @@ def test_with_everything_in_stock_and_nothing_going_wrong_every_order_ships_in_t
     assert told == {"shipped", "delivered"}
 
 
-def test_a_restock_beyond_the_wait_with_no_backup_cancels_every_order_with_that_reason() -> None:
-    scenario = Scenario(
-        orders=60,
-        days=4,
+def _all_out_of_stock(orders: int, days: int, *, restock: DayRange, wait: int) -> Scenario:
+    """One unit per order, every SKU out of stock with a restock in ``restock`` days, no backup,
+    no bad data, nothing cancelled: only the restock wait decides."""
+    return Scenario(
+        orders=orders,
+        days=days,
         lines=DayRange(1, 1),
         quantity=DayRange(1, 1),
         warehouse_share=0.0,
         out_of_stock_share=1.0,
         factory_share=0.0,
         discontinued_share=0.0,
-        restock_days=DayRange(30, 40),
+        restock_days=restock,
         backup_share=0.0,
-        max_restock_wait_days=5,
+        max_restock_wait_days=wait,
         cancel_share=0.0,
         missing_data_share=0.0,
     )
-    report = simulate(scenario)
+
+
+def test_a_restock_beyond_the_wait_with_no_backup_cancels_every_order_with_that_reason() -> None:
+    report = simulate(_all_out_of_stock(60, 4, restock=DayRange(30, 40), wait=5))
     assert report.by_status == {"cancelled": 60}
     assert report.cancelled_units == {"restock too far off": 60}
     assert report.notifications[("merchant", "cancelled")] == 60
@@ -82,22 +87,7 @@ def test_a_restock_beyond_the_wait_with_no_backup_cancels_every_order_with_that_
 
 
 def test_the_same_restock_within_a_longer_wait_is_waited_for_instead() -> None:
-    scenario = Scenario(
-        orders=40,
-        days=2,
-        lines=DayRange(1, 1),
-        quantity=DayRange(1, 1),
-        warehouse_share=0.0,
-        out_of_stock_share=1.0,
-        factory_share=0.0,
-        discontinued_share=0.0,
-        restock_days=DayRange(10, 10),
-        backup_share=0.0,
-        max_restock_wait_days=10,
-        cancel_share=0.0,
-        missing_data_share=0.0,
-    )
-    report = simulate(scenario)
+    report = simulate(_all_out_of_stock(40, 2, restock=DayRange(10, 10), wait=10))
     assert report.by_status == {"delivered": 40}
     assert report.notifications[("merchant", "backordered")] == 40
     assert min(report.processing_days) >= 6  # ten calendar days of waiting, then packing

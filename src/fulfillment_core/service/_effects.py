@@ -762,18 +762,19 @@ def _ask_to_cancel(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Cance
 def _withdraw(fo: FulfillmentOrder, effect: Effect, key: str) -> Flow[Apply]:
     if effect.id.startswith("again:"):  # a repeat: only if the try before found no request
         family = _family(effect.id)
-        tries = [e for e in fo.effects if e.kind is EffectKind.WITHDRAW]
-        before = [e for e in tries if _family(e.id) == family]
-        before = before[: next(i for i, e in enumerate(before) if e.id == effect.id)]
-        if any(_ending(fo, e.id) is None for e in before):
+        tries = [
+            e.id for e in fo.effects if e.kind is EffectKind.WITHDRAW and _family(e.id) == family
+        ]
+        before = tries[: tries.index(effect.id)]
+        if any(_ending(fo, effect_id) is None for effect_id in before):
 
             def later(session: Session) -> str | None:
                 raise WaitError(f"waits for the tries of {family} before it")
 
             return later
-        ended = _ending(fo, before[-1].id) if before else _NEVER_HAD
+        ended = _ending(fo, before[-1]) if before else _NEVER_HAD
         if ended != _NEVER_HAD:
-            return _noted(f"not needed: {before[-1].id} ended ({ended or 'failed'})")
+            return _noted(f"not needed: {before[-1]} ended ({ended or 'failed'})")
         key = fit_id(f"{fo.id}/{family}")  # the first's key: what went through is not redone
     try:
         answer = yield from _ask_to_cancel(fo, effect, key)

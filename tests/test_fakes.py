@@ -573,6 +573,22 @@ def test_the_carrier_quotes_each_service_with_delivery_at_its_slowest() -> None:
     assert carrier.quote_requests == [make_parcel_request()]
 
 
+def test_quotes_follow_the_clock_and_the_services_a_test_puts_in() -> None:
+    clock = FakeClock(START)
+    carrier = FakeCarrier(clock)
+    first = carrier.quote(make_parcel_request())
+    assert carrier.quote(make_parcel_request()) == first
+    clock.advance(days=1)
+    assert [q.estimated_delivery for q in carrier.quote(make_parcel_request())] == [
+        q.estimated_delivery.add(days=1) for q in first
+    ]
+    carrier.services = carrier.services[1:]  # a test replaces the services
+    assert [q.service for q in carrier.quote(make_parcel_request())] == [
+        "Express Worldwide",
+        "Small Packet",
+    ]
+
+
 def test_a_service_limited_to_some_countries_is_not_quoted_elsewhere() -> None:
     eu_only = ServiceOffer(
         "PostNL", "Packet Tracked", Money("5.20", "USD"), (6, 10), destinations={"DE", "FR"}

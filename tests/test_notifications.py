@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import attrs
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fulfillment_core import (
     Audience,
@@ -23,6 +27,7 @@ from fulfillment_core import (
     notifications_for_breaches,
     sla_breaches,
 )
+from fulfillment_core.testing.strategies import tracking_histories
 
 from factories import make_supplier
 
@@ -331,3 +336,43 @@ def test_the_whole_policy_may_be_passed_and_bad_arguments_are_named() -> None:
     with pytest.raises(ValidationError) as caught:
         notifications_for_breaches([], PREFS, at="garbage")  # type: ignore[arg-type]
     assert caught.value.paths == ("at",)
+
+
+# --------------------------------------------------------------------------- the newest event
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    history=tracking_histories(T0),
+    cuts=st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=4),
+)
+def test_tracking_is_told_the_same_just_after_it_is_applied_and_later(
+    history: list[TrackingEvent], cuts: list[int]
+) -> None:
+    """Right after an update is applied the parcel's own tracking stands for the state after
+    it; told later, the state is worked out from the history. Both say the same."""
+    fo, _ = shipped()
+    bounds = sorted({0, *(min(cut, len(history)) for cut in cuts), len(history)})
+    batches = [history[start:end] for start, end in itertools.pairwise(bounds)]
+    updates, at_once = [], []
+    for batch in batches:
+        event = fo.record_tracking("sh-1", batch, at=T0)
+        if event not in updates:  # a batch of what the carrier said before is a replay
+            updates.append(event)
+            at_once.append(notifications_for(fo, event, PREFS))
+    fo.note_message("later", at=T0)  # so no update is the newest event any more
+    assert [notifications_for(fo, event, PREFS) for event in updates] == at_once
+
+
+def test_a_keyed_notification_is_the_notification_with_its_key_and_a_bad_key_is_named() -> None:
+    from fulfillment_core._notice import keyed
+
+    fo, event = shipped()
+    (shipped_note,) = notifications_for(fo, event, PREFS)  # type: ignore[arg-type]
+    assert keyed(shipped_note, "  fo-1/e5-notify ") == attrs.evolve(
+        shipped_note, key="fo-1/e5-notify"
+    )
+    with pytest.raises(ValidationError, match="key") as caught:
+        keyed(shipped_note, "x" * 600)
+    assert caught.value.problems[0].path == "key"
+    assert shipped_note.key is None  # the original is untouched

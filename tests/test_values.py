@@ -516,3 +516,30 @@ def test_catalogue_lookups_tidy_whitespace_as_the_entries_do() -> None:
     assert catalog.get("TEE RED M") is not None
     assert catalog.get(" TEE   RED M ") is not None
     assert catalog.get(None) is None
+
+
+# --------------------------------------------------------------------------- outbox effects
+
+
+def test_an_effect_names_the_payload_its_kind_needs_and_what_it_does_not_use() -> None:
+    from fulfillment_core.outbox import Effect
+
+    with pytest.raises(ValidationError) as caught:
+        Effect("e1-source", "source", reason="why", tracking_number="YT1")
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("quantities", "is required for a source effect"),
+        ("reason", "is not used by a source effect"),
+        ("tracking_number", "is not used by a source effect"),
+    ]
+    with pytest.raises(ValidationError, match="a purchase buys one line"):
+        Effect("e2-purchase", "purchase", quantities={"a": 1, "b": 1}, reason="out of stock")
+    with pytest.raises(ValidationError) as caught:
+        Effect("e3-void", "void_label", tracking_number="YT\x001")
+    assert caught.value.problems[0].path == "tracking_number"
+    with pytest.raises(ValidationError) as caught:
+        Effect("e4-holds", "report_holds", holds=["not a hold"])
+    assert caught.value.problems[0].path == "holds[0]"
+    released = Effect("e5-holds", "report_holds")  # no holds left: "released"
+    assert released.holds == ()
+    asked = Effect("e6-submit", "submit_request", quantities={"line-1": 2})
+    assert asked.quantities == (LineQuantity("line-1", 2),)

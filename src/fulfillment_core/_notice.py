@@ -14,7 +14,7 @@ import pendulum
 from ._validation import Checker, is_text_pairs, to_datetime, to_enum, to_line, to_pairs, to_text
 from .policy import Audience, Channel, NotificationKind
 
-__all__ = ["Notification"]
+__all__ = ["Notification", "keyed"]
 
 
 def _to_audience(value: object) -> Any:
@@ -72,3 +72,20 @@ class Notification:
             if key == name:
                 return value
         return None
+
+
+_FIELDS = tuple(field.name for field in attrs.fields(Notification) if field.name != "key")
+
+
+def keyed(notification: Notification, key: str) -> Notification:
+    """``notification`` with its ``key`` set. Only the key is converted and checked: the rest
+    was when ``notification`` was built (what ``attrs.evolve`` would do again)."""
+    key = to_line(key)
+    check = Checker()
+    check.text("key", key, max_length=512)
+    check.done("Notification")
+    copy = object.__new__(Notification)
+    for name in _FIELDS:
+        object.__setattr__(copy, name, getattr(notification, name))
+    object.__setattr__(copy, "key", key)
+    return copy

@@ -175,6 +175,12 @@ def _preferences(
     """The preferences to honour: given, or the policy's; bad arguments named."""
     if isinstance(preferences, ShipmentPolicy):
         preferences = preferences.notifications
+    if (
+        isinstance(preferences, NotificationPreferences)
+        and (fo is None or isinstance(fo, FulfillmentOrder))
+        and (event is None or isinstance(event, FulfillmentEvent))
+    ):
+        return preferences  # the usual case, at once
     check = Checker()
     if fo is not None or event is not None:
         check.instance("fo", fo, FulfillmentOrder)
@@ -188,10 +194,11 @@ def _preferences(
 def _locate(fo: FulfillmentOrder, event: FulfillmentEvent) -> int:
     """Where ``event`` stands in ``fo``'s history: the very object, or else the one equal event
     (an aggregate reloaded from storage holds equal events, not the same objects)."""
-    for index, earlier in enumerate(fo.history):
-        if earlier is event:
+    history = fo.history
+    for index in range(len(history) - 1, -1, -1):  # usually the event just applied: the last
+        if history[index] is event:
             return index
-    equal = [index for index, earlier in enumerate(fo.history) if earlier == event]
+    equal = [index for index, earlier in enumerate(history) if earlier == event]
     if len(equal) == 1:
         return equal[0]
     if equal:
@@ -314,7 +321,10 @@ def _tracked(
     assert label is not None
     # Applied events hold checked TrackingEvents: reduce them without checking them again.
     old = _reduce_checked(label, seen)
-    new = _reduce_checked(label, [*seen, *event.events])
+    if moment.index == len(moment.fo.history) - 1:  # just applied: the parcel holds it reduced
+        new = next(s for s in moment.fo.shipments if s.id == event.shipment_id).tracking
+    else:
+        new = _reduce_checked(label, [*seen, *event.events])
     if new.status is old.status:
         return []
     kind = _TRACKING_KINDS.get(new.status)

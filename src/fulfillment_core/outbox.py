@@ -107,6 +107,19 @@ _MAY: dict[EffectKind, frozenset[str]] = {
     EffectKind.OPEN_WORK: frozenset({"work_id"}),
 }
 
+#: Per kind: what it needs, and what it may carry at all.
+_RULES = {kind: (needs, needs | _MAY.get(kind, frozenset())) for kind, needs in _NEEDS.items()}
+
+#: The optional text fields and their length limits.
+_TEXTS = (
+    ("shipment_id", 255),
+    ("reason", 2000),
+    ("purchase_id", 255),
+    ("tracking_number", 255),
+    ("supplier_id", 255),
+    ("work_id", 255),
+)
+
 _PAYLOAD = (
     "quantities",
     "holds",
@@ -161,25 +174,24 @@ class Effect:
         check = Checker()
         check.text("id", self.id, max_length=255)
         if check.member("kind", self.kind, EffectKind):
-            needs = _NEEDS[self.kind]
-            allowed = needs | _MAY.get(self.kind, frozenset())
+            needs, allowed = _RULES[self.kind]
             for name in _PAYLOAD:
                 value = getattr(self, name)
-                given = value not in (None, ())
-                if name in needs and not given and name != "holds":
-                    check.fail(name, f"is required for a {self.kind} effect")
-                elif name not in allowed and given:
+                if value is None or value == ():
+                    if name in needs and name != "holds":
+                        check.fail(name, f"is required for a {self.kind} effect")
+                elif name not in allowed:
                     check.fail(name, f"is not used by a {self.kind} effect", "leave it out")
             if self.kind is EffectKind.PURCHASE and len(self.quantities) > 1:
                 check.fail("quantities", "a purchase buys one line", "schedule one per line")
-        check_line_quantities(check, "quantities", self.quantities, non_empty=False)
-        check.sequence("holds", self.holds, Hold)
-        check.text("shipment_id", self.shipment_id, required=False, max_length=255)
-        check.text("reason", self.reason, required=False, max_length=2000)
-        check.text("purchase_id", self.purchase_id, required=False, max_length=255)
-        check.text("tracking_number", self.tracking_number, required=False, max_length=255)
-        check.text("supplier_id", self.supplier_id, required=False, max_length=255)
-        check.text("work_id", self.work_id, required=False, max_length=255)
+        if self.quantities != ():
+            check_line_quantities(check, "quantities", self.quantities, non_empty=False)
+        if self.holds != ():
+            check.sequence("holds", self.holds, Hold)
+        for name, limit in _TEXTS:  # an absent (None) text needs no check
+            value = getattr(self, name)
+            if value is not None:
+                check.text(name, value, required=False, max_length=limit)
         if self.notification is not None:
             check.instance("notification", self.notification, Notification)
         check.done("Effect")

@@ -16,6 +16,7 @@ import attrs
 import pendulum
 
 from fulfillment_core._notice import Notification
+from fulfillment_core._notice import keyed as with_key
 from fulfillment_core.calendar import BusinessCalendar
 from fulfillment_core.catalog import SupplierCatalog
 from fulfillment_core.exceptions import AdapterError, FulfillmentError
@@ -207,7 +208,7 @@ class Session:
 
     def notify(self, notification: Notification, *, id: str | None = None) -> None:
         effect_id = _effect_id(id) if id else f"e{self._next_effect_number()}-notify"
-        keyed = attrs.evolve(notification, key=fit_id(f"{self.fo.id}/{effect_id}"))
+        keyed = with_key(notification, fit_id(f"{self.fo.id}/{effect_id}"))
         self.effects.append(Effect(effect_id, EffectKind.NOTIFY, notification=keyed))
 
     def tell_merchant(self, kind: NotificationKind, **context: str) -> None:

@@ -755,6 +755,8 @@ class FakeCarrier(_ScriptedFake):
         self.voided: list[str] = []
         self._issued: dict[str, tuple[Label, ParcelRequest]] = {}
         self._counters: dict[str, int] = {}
+        self._last_quotes: tuple[object, pendulum.DateTime, str | None, tuple[Any, ...]] | None
+        self._last_quotes = None
 
     def quote(self, parcel: ParcelRequest) -> Sequence[CarrierQuote]:
         self._call("quote")
@@ -762,7 +764,12 @@ class FakeCarrier(_ScriptedFake):
         self.quote_requests.append(parcel)
         now = self.clock.now()
         country = parcel.destination.country_code
-        return tuple(offer.quote_at(now) for offer in self.services if offer.serves(country))
+        last = self._last_quotes
+        if last is not None and last[0] is self.services and last[1] == now and last[2] == country:
+            return last[3]  # the same services, moment and country: the same (frozen) quotes
+        quotes = tuple(offer.quote_at(now) for offer in self.services if offer.serves(country))
+        self._last_quotes = (self.services, now, country, quotes)
+        return quotes
 
     def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label:
         self._call("buy_label")

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 
@@ -16,6 +17,7 @@ from fulfillment_core import (
     FulfillmentError,
     FulfillmentLine,
     FulfillmentOrder,
+    GoodsSourced,
     Hold,
     HoldReason,
     IdempotencyConflictError,
@@ -327,6 +329,33 @@ def test_the_shortcut_by_where_the_ledger_settles_agrees_with_the_work_table() -
             assert by_settled.get(settle(totals)) is expected, (status, trigger, totals)
 
 
+def test_the_quick_guards_agree_with_the_work_table_for_every_status_they_serve() -> None:
+    from fulfillment_core.fulfillment import _QUICK
+
+    assert {trigger for _, trigger in _QUICK} >= {"pack", "track"}
+    work = shipped()  # a real aggregate to vary: its lines, parcels and status
+    parcel = work.shipments[0]
+    idle = tuple(attrs.evolve(line, in_progress=0, shipped=line.ordered) for line in work.lines)
+    busy = (attrs.evolve(work.lines[0], in_progress=1, shipped=work.lines[0].ordered - 1),)
+    checked = 0
+    for (status, trigger), quick in _QUICK.items():
+        for lines in (idle, busy):
+            for shipments in ((), (parcel,)):
+                for extra in ({}, {"all_delivered": True}, {"all_delivered": False}):
+                    fo = work.copy()
+                    object.__setattr__(fo, "status", status)
+                    object.__setattr__(fo, "shipments", shipments)
+                    context = fo._context(lines, **extra)
+                    try:
+                        expected = WORK_LIFECYCLE.destination(status, trigger, context, "fo")
+                    except TransitionRefusedError:
+                        expected = None
+                    answer = next((dest for dest, guard in quick if guard(fo, lines, extra)), None)
+                    assert answer is expected, (status, trigger, lines, shipments, extra)
+                    checked += 1
+    assert checked >= 8 * 12
+
+
 def test_terminal_work_statuses_have_no_way_out() -> None:
     for status in (WorkStatus.CANCELLED, WorkStatus.REJECTED, WorkStatus.DELIVERED):
         assert {e.dest for e in WORK_LIFECYCLE.edges if e.source is status} <= {status}
@@ -564,6 +593,17 @@ def test_an_opened_event_cannot_be_applied_twice() -> None:
     fo = new_fo()
     with pytest.raises(TransitionRefusedError, match="already open"):
         fo.apply(fo.history[0].__class__(**_opened_fields(fo)))
+
+
+def test_an_event_type_of_the_callers_own_is_refused_by_name_and_changes_nothing() -> None:
+    @attrs.frozen
+    class Sourced(GoodsSourced):
+        pass
+
+    fo = accepted()
+    with pytest.raises(TypeError, match="Sourced is not an event fulfillment order fo-1 can"):
+        fo.apply(Sourced(at=T0, quantities={"line-1": 1}))
+    assert (fo.version, fo.line("line-1").open) == (3, 2)
 
 
 def _opened_fields(fo: FulfillmentOrder) -> dict[str, Any]:

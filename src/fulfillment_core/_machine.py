@@ -45,6 +45,7 @@ class Lifecycle(Generic[S, C]):
         "_allowed",
         "_direct",
         "_lookup",
+        "_named",
         "edges",
         "guards",
         "name",
@@ -70,10 +71,13 @@ class Lifecycle(Generic[S, C]):
             tuple[S, str], tuple[tuple[S, Callable[[C], bool] | None, str], ...]
         ] = {}
         _validate(name, states, self.edges, self.guards)
+        #: The options of each pair with their guards' names, in the order they are asked.
+        self._named: dict[tuple[S, str], tuple[tuple[S, str | None], ...]] = {}
         for (state_name, trigger), options in _compiled_from_transitions(
             states, self.edges
         ).items():
             state = states[state_name]
+            self._named[(state, trigger)] = tuple((states[dest], guard) for dest, guard in options)
             self._lookup[(state, trigger)] = tuple(
                 (
                     states[dest],
@@ -102,6 +106,11 @@ class Lifecycle(Generic[S, C]):
         """Where ``trigger`` leads from ``state`` whatever the context, if it does (the first
         option has no guard); ``None`` when the guards must be asked (see ``destination``)."""
         return self._direct.get((state, trigger))
+
+    def options(self, state: S, trigger: str) -> tuple[tuple[S, str | None], ...]:
+        """Where ``trigger`` may lead from ``state`` and the guard of each way (``None``:
+        always), in the order :meth:`destination` asks them; empty when there is no edge."""
+        return self._named.get((state, trigger), ())
 
     def destination(
         self, state: S, trigger: str, context: C, subject: str | Callable[[], str]

@@ -24,7 +24,7 @@ applied is not applied again: :meth:`apply` returns the original event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -986,25 +986,31 @@ class FulfillmentOrder:
         An event whose idempotency key was applied before is not applied again; the original
         event is returned instead.
         """
-        if event.key is not None:
-            earlier = self._keys.get(event.key) if self._keys else None
+        key = event.key
+        if key is not None:
+            earlier = self._keys.get(key) if self._keys else None
             if earlier is not None:
                 if attrs.evolve(event, at=earlier.at) != earlier:
-                    raise IdempotencyConflictError(self.subject, event.key, earlier, event)
+                    raise IdempotencyConflictError(self.subject, key, earlier, event)
                 return earlier
-        if isinstance(event, FulfillmentOrderOpened):
-            raise TransitionRefusedError(
-                self.subject, self.status.value, "open", "it is already open"
+        decide = _DECIDERS.get(type(event))
+        if decide is None:
+            if isinstance(event, FulfillmentOrderOpened):
+                raise TransitionRefusedError(
+                    self.subject, self.status.value, "open", "it is already open"
+                )
+            raise TypeError(
+                f"{type(event).__name__} is not an event {self.subject} can apply: apply the"
+                " library's event types (a subclass of one is not among them)"
             )
-        changes = _DECIDERS[type(event)](self, event)
-        for name, value in changes.items():
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "history", (*self.history, event))
-        object.__setattr__(self, "version", self.version + 1)
-        if event.key is not None:
+        for name, value in decide(self, event).items():
+            _set(self, name, value)
+        _set(self, "history", (*self.history, event))
+        _set(self, "version", self.version + 1)
+        if key is not None:
             if self._keys is None:
-                object.__setattr__(self, "_keys", {})
-            self._keys[event.key] = event  # type: ignore[index]
+                _set(self, "_keys", {})
+            self._keys[key] = event  # type: ignore[index]
         return event
 
     # Each decider reads the aggregate and the event and returns the fields that change. It
@@ -1026,6 +1032,13 @@ class FulfillmentOrder:
             dest = by_settled.get(settle(_totals(self.lines if lines is None else lines)))
             if dest is not None:
                 return dest
+        quick = _QUICK.get((self.status, trigger))
+        if quick is not None:  # guards the lines and the call's context answer at once
+            chosen = self.lines if lines is None else lines
+            for dest, guard in quick:
+                if guard(self, chosen, extra):
+                    return dest
+            # none holds: the tables say why, below
         try:
             return WORK_LIFECYCLE.destination(
                 self.status, trigger, self._context(lines, **extra), self._subject
@@ -1104,7 +1117,7 @@ class FulfillmentOrder:
                     f" not {item.quantity}",
                 )
             by_id[item.line_id] = line._moved(source, dest, item.quantity, **changes)
-        return tuple(by_id[line.line_id] for line in self.lines)
+        return tuple([by_id[line.line_id] for line in self.lines])
 
 
 def _settled_table() -> dict[tuple[WorkStatus, str], dict[WorkStatus, WorkStatus]]:
@@ -1122,6 +1135,32 @@ def _settled_table() -> dict[tuple[WorkStatus, str], dict[WorkStatus, WorkStatus
 
 
 _BY_SETTLED = _settled_table()
+
+_Quick = Callable[["FulfillmentOrder", tuple[FulfillmentLine, ...], dict[str, Any]], bool]
+
+#: Work guards answered straight from the lines after the change and the context ``_work`` is
+#: given, as ``WorkContext`` would answer them (``_context`` builds it from the same).
+_QUICK_GUARDS: dict[str, _Quick] = {
+    "has_goods_to_pack": lambda fo, lines, extra: any(line.in_progress for line in lines),
+    "has_parcels": lambda fo, lines, extra: extra.get("has_parcels", bool(fo.shipments)),
+    "all_delivered": lambda fo, lines, extra: extra.get("all_delivered", False),
+}
+
+
+def _quick_table() -> dict[tuple[WorkStatus, str], tuple[tuple[WorkStatus, _Quick], ...]]:
+    """For each (status, trigger) whose every edge has a guard of ``_QUICK_GUARDS``, those
+    guards in the order the table asks them."""
+    table = {}
+    for edge in WORK_LIFECYCLE.edges:
+        options = WORK_LIFECYCLE.options(edge.source, edge.trigger)
+        if all(guard in _QUICK_GUARDS for _, guard in options):
+            table[(edge.source, edge.trigger)] = tuple(
+                (dest, _QUICK_GUARDS[guard]) for dest, guard in options if guard is not None
+            )
+    return table
+
+
+_QUICK = _quick_table()
 
 _FIELD_NAMES = tuple(
     field.name for field in attrs.fields(FulfillmentOrder) if field.name != "_keys"
@@ -1263,8 +1302,9 @@ def _dispatched(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]
     assert isinstance(event, ShipmentDispatched)
     fo._require("ship")
     shipment = event.shipment
-    if any(existing.id == shipment.id for existing in fo.shipments):
-        raise fo._refuse("ship", f"shipment {shipment.id!r} was already dispatched")
+    for existing in fo.shipments:
+        if existing.id == shipment.id:
+            raise fo._refuse("ship", f"shipment {shipment.id!r} was already dispatched")
     lines = fo._moved("ship", shipment.items, "in_progress", "shipped")
     shipments = (*fo.shipments, shipment)
     status = _delivered_if_done(fo, fo._work("ship", lines), lines, shipments)
@@ -1287,12 +1327,17 @@ def _delivered_if_done(
 
 def _tracked(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:
     assert isinstance(event, TrackingUpdated)
-    index = next((i for i, s in enumerate(fo.shipments) if s.id == event.shipment_id), None)
+    shipments = fo.shipments
+    index = next((i for i, s in enumerate(shipments) if s.id == event.shipment_id), None)
     if index is None:
         raise fo._refuse("track", f"it has no shipment {event.shipment_id!r}")
-    updated = fo.shipments[index].with_events(event.events)
-    shipments = (*fo.shipments[:index], updated, *fo.shipments[index + 1 :])
-    all_delivered = all(s.is_delivered for s in shipments)
+    updated = shipments[index].with_events(event.events)
+    shipments = (*shipments[:index], updated, *shipments[index + 1 :])
+    all_delivered = True
+    for shipment in shipments:
+        if not shipment.is_delivered:
+            all_delivered = False
+            break
     status = fo._work("track", all_delivered=all_delivered)
     return {"shipments": shipments, "status": status}
 

@@ -17,6 +17,9 @@ Prints, each as the median of ``--rounds`` rounds:
   handles (its share of the run, its count, the time per message) and the simulator's own
   share: where a simulated order's time goes.
 
+Every simulation is timed the way ``fulfillment-core simulate`` runs it: with the garbage
+collector's batch settings (see ``docs/simulate.md``, "Speed").
+
 The machine is shared and noisy: compare figures of one run, not figures across runs.
 """
 
@@ -31,6 +34,7 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
+from fulfillment_core.cli import _batch_collection  # what the command runs a simulation in
 from fulfillment_core.messages import Message
 from fulfillment_core.scenario import Scenario
 from fulfillment_core.service import FulfillmentService, Outcome
@@ -46,12 +50,15 @@ def scenario_for(orders: int, **changes: object) -> Scenario:
 
 
 def seconds_for(scenario: Scenario, rounds: int) -> float:
+    """The median wall time of ``simulate(scenario)``, run as the command runs it (with the
+    garbage collector's batch settings)."""
     times = []
     for _ in range(rounds):
         gc.collect()
-        start = time.perf_counter()
-        simulate(scenario)
-        times.append(time.perf_counter() - start)
+        with _batch_collection():
+            start = time.perf_counter()
+            simulate(scenario)
+            times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
@@ -81,9 +88,10 @@ def by_message(scenario: Scenario) -> tuple[float, dict[str, tuple[float, int]]]
     FulfillmentService.handle = timed  # type: ignore[method-assign]
     try:
         gc.collect()
-        start = time.perf_counter()
-        simulate(scenario)
-        total = time.perf_counter() - start
+        with _batch_collection():
+            start = time.perf_counter()
+            simulate(scenario)
+            total = time.perf_counter() - start
     finally:
         FulfillmentService.handle = original  # type: ignore[method-assign]
     return total, {kind: (spent[kind], counts[kind]) for kind, _ in spent.most_common()}
@@ -122,9 +130,10 @@ def measure(orders: int, rounds: int, *, full: bool = False) -> dict[str, float]
     }
     results["memory_ratio"] = results["peak_bytes_large"] / results["peak_bytes_small"]
     if full:
-        start = time.perf_counter()
-        simulate(scenario_for(100_000))
-        results["full_100k_s"] = time.perf_counter() - start
+        with _batch_collection():
+            start = time.perf_counter()
+            simulate(scenario_for(100_000))
+            results["full_100k_s"] = time.perf_counter() - start
     return results
 
 

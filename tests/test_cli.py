@@ -289,3 +289,26 @@ def test_deeply_nested_input_is_refused_cleanly(
     code, _, err = _run(capsys, "check", str(deep))
     assert code == 2
     assert "Traceback" not in err
+
+
+def test_a_simulation_collects_garbage_in_batches_and_the_settings_come_back_after() -> None:
+    import gc
+
+    from fulfillment_core.cli import _BATCH_GC_THRESHOLDS, _batch_collection
+
+    before = gc.get_threshold()
+    seen = []
+
+    def failing_run() -> None:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        raise RuntimeError("the run failed")
+
+    with _batch_collection():
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+    with pytest.raises(RuntimeError, match="the run failed"), _batch_collection():
+        failing_run()
+    for thresholds, frozen in seen:
+        assert thresholds == _BATCH_GC_THRESHOLDS
+        assert frozen > 0  # what was loaded is out of the collector's sight
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -45,6 +45,7 @@ from fulfillment_core.testing import (
     InMemoryRepository,
     make_address,
     make_catalog,
+    make_fulfillment_order,
     make_line,
     make_order,
 )
@@ -1582,3 +1583,20 @@ def test_ids_fitted_for_very_long_orders_are_never_taken_for_retries() -> None:
         effect.id for work_id in world.repository.ids() for effect in world.work(work_id).effects
     ]
     assert all("~" not in effect_id for effect_id in ids)  # "~" marks a retry's id
+
+
+# --------------------------------------------------------------------------- ticks
+
+
+def test_a_tick_notes_work_of_a_supplier_it_has_no_calendar_for_and_ticks_the_rest() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    stranger = make_fulfillment_order(id="fo-elsewhere", supplier_id="sup-gone")
+    world.repository.add(stranger)  # work left by a setup that had this supplier
+    world.clock.advance(days=40)  # every parcel late: the tick has breaches to tell
+    outcome = world.handle(Tick(key="t-1"))
+    (note,) = outcome.notes
+    assert note.startswith("fo-elsewhere:")
+    assert "has no calendar for supplier 'sup-gone'" in note
+    assert ("merchant", NotificationKind.SHIPPING_DELAYED.value) in world.told()

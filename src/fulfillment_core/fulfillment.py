@@ -24,6 +24,7 @@ applied is not applied again: :meth:`apply` returns the original event.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -710,10 +711,11 @@ class FulfillmentOrder:
     def copy(self) -> FulfillmentOrder:
         """An independent copy (what a repository hands each worker). Cheap: every field is an
         immutable value, so only the idempotency index is copied."""
-        twin = object.__new__(FulfillmentOrder)
-        for name in _FIELD_NAMES:
-            object.__setattr__(twin, name, getattr(self, name))
-        object.__setattr__(twin, "_keys", dict(self._keys) if self._keys else None)
+        twin = _new_order(FulfillmentOrder)
+        for put, value in zip(_FIELD_SETTERS, _field_values(self)):  # noqa: B905 (same length)
+            put(twin, value)
+        keys = self._keys
+        _set_keys(twin, dict(keys) if keys else None)
         return twin
 
     # ------------------------------------------------------------------ reading
@@ -1165,6 +1167,15 @@ _QUICK = _quick_table()
 _FIELD_NAMES = tuple(
     field.name for field in attrs.fields(FulfillmentOrder) if field.name != "_keys"
 )
+#: For ``copy``: every field but the keys read at once, and each one's slot set directly
+#: (the fields are immutable values: sharing them is safe).
+_field_values = operator.attrgetter(*_FIELD_NAMES)
+_FIELD_SETTERS = tuple(getattr(FulfillmentOrder, name).__set__ for name in _FIELD_NAMES)
+_KEYS_SLOT = "_keys"  # read by name: mypy does not see the slots attrs makes
+_set_keys: Callable[[FulfillmentOrder, object], None] = getattr(
+    FulfillmentOrder, _KEYS_SLOT
+).__set__
+_new_order = object.__new__
 
 
 def _submitted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from ._validation import UTC, Checker, describe, to_datetime, to_enum, to_line, to_text
+from ._validation import Checker, describe, to_datetime, to_enum, to_line, to_text
 from .calendar import BusinessCalendar
 from .exceptions import Problem, ValidationError
 from .fulfillment import FulfillmentOrder, HoldPlaced
@@ -150,14 +150,24 @@ def sla_breaches(
                     )
                 ],
             )
-        request = _data_request_breach(fo, now, sla, calendar)
-        if request is not None:
-            breaches.append(request)
-        processing = _processing_breach(fo, now, sla, calendar)
-        if processing is not None:
-            breaches.append(processing)
-        breaches.extend(_shipping_breaches(fo, now, sla))
+        breaches.extend(_work_breaches(fo, now, sla, calendar))
     return tuple(breaches)
+
+
+def _work_breaches(
+    fo: FulfillmentOrder, now: pendulum.DateTime, sla: SlaThresholds, calendar: BusinessCalendar
+) -> list[Breach]:
+    """:func:`sla_breaches` of one piece of work, with arguments already checked (``now`` in
+    UTC, ``calendar`` its supplier's): what the service's tick asks of every work in flight."""
+    breaches: list[Breach] = []
+    request = _data_request_breach(fo, now, sla, calendar)
+    if request is not None:
+        breaches.append(request)
+    processing = _processing_breach(fo, now, sla, calendar)
+    if processing is not None:
+        breaches.append(processing)
+    breaches.extend(_shipping_breaches(fo, now, sla))
+    return breaches
 
 
 def _processing_breach(
@@ -218,7 +228,9 @@ def _shipping_breaches(
     breaches: list[Breach] = []
     if not fo.shipments:
         return breaches
-    today = now.in_timezone(UTC).date().toordinal()  # ordinals: no pendulum interval per parcel
+    # ``now`` and label times are UTC (converted when checked). Ordinals: no pendulum
+    # interval per parcel.
+    today = now.date().toordinal()
     for shipment in fo.shipments:
         if shipment.tracking.is_terminal:
             continue

@@ -54,7 +54,7 @@ from fulfillment_core.order import Order
 from fulfillment_core.outbox import SUPPLIER_OR_CARRIER_KINDS, Effect, EffectKind
 from fulfillment_core.routing import RoutingPlan, route_order
 from fulfillment_core.shipment import LineQuantity
-from fulfillment_core.sla import sla_breaches
+from fulfillment_core.sla import Breach, _work_breaches, sla_breaches
 from fulfillment_core.stock import InWarehouse
 
 from ._calls import Flow, PortCall, ask, get_order, get_work
@@ -923,7 +923,13 @@ class Flows:
 
         def decide(session: Session) -> None:
             fo = session.fo
-            breaches = sla_breaches([fo], now=now, sla=setup.policy, calendars=setup.calendars)
+            calendar = setup.calendars.get(fo.supplier_id)
+            breaches: Sequence[Breach] = (
+                _work_breaches(fo, now, setup.policy.sla, calendar)
+                if calendar is not None
+                # the checked way: it names the supplier that has no calendar
+                else sla_breaches([fo], now=now, sla=setup.policy, calendars={})
+            )
             for breach in breaches:
                 effect_id = f"breach:{breach.kind.value}:{breach.shipment_id or '-'}"
                 if not session.known_effect(effect_id):

@@ -673,25 +673,28 @@ class FulfillmentOrder:
     @classmethod
     def _from_opened(cls, event: FulfillmentOrderOpened) -> FulfillmentOrder:
         # The event was validated when it was built: skip converting and checking it again.
-        fo = object.__new__(cls)
-        for name, value in (
-            ("id", event.fulfillment_order_id),
-            ("order_id", event.order_id),
-            ("supplier_id", event.supplier_id),
-            ("lines", event.lines),
-            ("status", WorkStatus.PENDING),
-            ("request_status", RequestStatus.UNSUBMITTED),
-            ("holds", ()),
-            ("held_from", None),
-            ("shipments", ()),
-            ("cancellation_requested", None),
-            ("rejection_reason", None),
-            ("outbox", ()),
-            ("history", (event,)),
-            ("version", 1),
-            ("_keys", None if event.key is None else {event.key: event}),
+        fo = _new_order(cls)
+        for put, value in zip(  # noqa: B905 (one value per field, in _FIELD_NAMES' order)
+            _FIELD_SETTERS,
+            (
+                event.fulfillment_order_id,  # id
+                event.order_id,
+                event.supplier_id,
+                event.lines,
+                WorkStatus.PENDING,  # status
+                RequestStatus.UNSUBMITTED,  # request_status
+                (),  # holds
+                None,  # held_from
+                (),  # shipments
+                None,  # cancellation_requested
+                None,  # rejection_reason
+                (),  # outbox
+                (event,),  # history
+                1,  # version
+            ),
         ):
-            object.__setattr__(fo, name, value)
+            put(fo, value)
+        _set_keys(fo, None if event.key is None else {event.key: event})
         return fo
 
     @classmethod
@@ -1006,9 +1009,9 @@ class FulfillmentOrder:
                 " library's event types (a subclass of one is not among them)"
             )
         for name, value in decide(self, event).items():
-            _set(self, name, value)
-        _set(self, "history", (*self.history, event))
-        _set(self, "version", self.version + 1)
+            _SETTER_OF[name](self, value)
+        _set_history(self, (*self.history, event))
+        _set_version(self, self.version + 1)
         if key is not None:
             if self._keys is None:
                 _set(self, "_keys", {})
@@ -1176,6 +1179,26 @@ _set_keys: Callable[[FulfillmentOrder, object], None] = getattr(
     FulfillmentOrder, _KEYS_SLOT
 ).__set__
 _new_order = object.__new__
+_SETTER_OF = dict(zip(_FIELD_NAMES, _FIELD_SETTERS, strict=True))  # what apply sets
+_set_history = _SETTER_OF["history"]
+_set_version = _SETTER_OF["version"]
+if _FIELD_NAMES != (  # _from_opened sets them by position: a new field goes there too
+    "id",
+    "order_id",
+    "supplier_id",
+    "lines",
+    "status",
+    "request_status",
+    "holds",
+    "held_from",
+    "shipments",
+    "cancellation_requested",
+    "rejection_reason",
+    "outbox",
+    "history",
+    "version",
+):
+    raise AssertionError(f"FulfillmentOrder's fields changed: {_FIELD_NAMES}")
 
 
 def _submitted(fo: FulfillmentOrder, event: FulfillmentEvent) -> dict[str, Any]:

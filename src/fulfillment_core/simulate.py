@@ -811,7 +811,8 @@ class _Carrier:
                 c.price,
                 c.transit,
                 c.tracked,
-                now.add(days=c.transit.max_days),
+                # now.add(days=...) in UTC, with the stdlib's arithmetic (see _Simulation.at)
+                dt.datetime.__add__(now, dt.timedelta(days=c.transit.max_days)),
             )
             for c in self.services.values()
         )

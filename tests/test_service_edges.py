@@ -711,7 +711,7 @@ def test_labels_bought_before_a_ship_timed_out_are_voided_when_the_order_is_canc
     assert work.shipments == ()
     assert world.carrier.voided == [first.tracking_number]
     (told,) = [n for n in world.notifier.sent if n.kind is NotificationKind.ACTION_REQUIRED]
-    assert "/p2-" in told.detail("message")  # the parcel whose purchase got no answer
+    assert "/p2-" in (told.detail("message") or "")  # the parcel whose purchase got no answer
 
 
 def test_labels_of_a_ship_that_failed_while_another_worker_closed_it_are_voided_or_told() -> None:
@@ -758,7 +758,7 @@ def test_a_label_whose_reply_was_lost_is_told_to_the_merchant_when_the_order_is_
     (known, lost) = world.carrier.labels.items()
     assert world.carrier.voided == [known[1].tracking_number]
     (told,) = [n for n in world.notifier.sent if n.kind is NotificationKind.ACTION_REQUIRED]
-    assert lost[0] in told.detail("message")
+    assert lost[0] in (told.detail("message") or "")
     assert told.audience == "merchant"
 
 

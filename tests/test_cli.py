@@ -312,3 +312,18 @@ def test_a_simulation_collects_garbage_in_batches_and_the_settings_come_back_aft
         assert frozen > 0  # what was loaded is out of the collector's sight
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_objects_the_process_froze_itself_stay_frozen_after_a_simulation() -> None:
+    import gc
+
+    from fulfillment_core.cli import _batch_collection
+
+    gc.freeze()  # the host's own choice
+    try:
+        frozen = gc.get_freeze_count()
+        with _batch_collection():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -587,6 +587,11 @@ def test_quotes_follow_the_clock_and_the_services_a_test_puts_in() -> None:
         "Express Worldwide",
         "Small Packet",
     ]
+    offers = list(carrier.services)
+    carrier.services = offers  # type: ignore[assignment]  # a list, then changed in place
+    assert len(carrier.quote(make_parcel_request())) == 2
+    del offers[0]
+    assert [q.service for q in carrier.quote(make_parcel_request())] == ["Small Packet"]
 
 
 def test_a_service_limited_to_some_countries_is_not_quoted_elsewhere() -> None:

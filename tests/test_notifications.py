@@ -333,6 +333,10 @@ def test_the_whole_policy_may_be_passed_and_bad_arguments_are_named() -> None:
     with pytest.raises(ValidationError) as caught:
         notifications_for("fo", event, "loud")  # type: ignore[arg-type]
     assert caught.value.paths == ("fo", "preferences")
+    for fo_given, event_given, named in ((None, event, "fo"), (fo, None, "event")):
+        with pytest.raises(ValidationError) as caught:
+            notifications_for(fo_given, event_given, PREFS)  # type: ignore[arg-type]
+        assert caught.value.paths == (named,)
     with pytest.raises(ValidationError) as caught:
         notifications_for_breaches([], PREFS, at="garbage")  # type: ignore[arg-type]
     assert caught.value.paths == ("at",)
@@ -365,7 +369,7 @@ def test_tracking_is_told_the_same_just_after_it_is_applied_and_later(
 
 
 def test_a_keyed_notification_is_the_notification_with_its_key_and_a_bad_key_is_named() -> None:
-    from fulfillment_core._notice import keyed
+    from fulfillment_core._notice import Notification, keyed
 
     fo, event = shipped()
     (shipped_note,) = notifications_for(fo, event, PREFS)  # type: ignore[arg-type]
@@ -376,3 +380,23 @@ def test_a_keyed_notification_is_the_notification_with_its_key_and_a_bad_key_is_
         keyed(shipped_note, "x" * 600)
     assert caught.value.problems[0].path == "key"
     assert shipped_note.key is None  # the original is untouched
+    for blank in ("", "  ", None):  # as evolve: no key
+        assert keyed(shipped_note, blank) == attrs.evolve(shipped_note, key=blank)
+
+    @attrs.frozen
+    class Urgent(Notification):
+        priority: int = 1
+
+    urgent = Urgent(*attrs.astuple(shipped_note, recurse=False)[:7], priority=3)
+    assert keyed(urgent, "k") == Urgent(
+        *attrs.astuple(shipped_note, recurse=False)[:7], key="k", priority=3
+    )
+
+
+def test_an_event_object_applied_twice_is_told_for_each_application_right_after_it() -> None:
+    fo, _ = shipped()
+    weather = [TrackingEvent("on_hold", T0.add(days=5), incident="weather")]
+    delayed = fo.record_tracking("sh-1", weather, at=T0)
+    assert [n.kind for n in notifications_for(fo, delayed, PREFS)] == [K.DELAYED]
+    fo.apply(delayed)  # the same object again (no key): the parcel was delayed already
+    assert notifications_for(fo, delayed, PREFS) == ()  # the customer is not told twice

@@ -7,6 +7,7 @@ import unicodedata
 import zoneinfo
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import pendulum
 import pytest
@@ -539,6 +540,10 @@ def test_an_effect_names_the_payload_its_kind_needs_and_what_it_does_not_use() -
     with pytest.raises(ValidationError) as caught:
         Effect("e4-holds", "report_holds", holds=["not a hold"])
     assert caught.value.problems[0].path == "holds[0]"
+    for odd in ({"holds": mock.ANY}, {"quantities": mock.ANY}):  # equal to (), yet no tuple
+        with pytest.raises(ValidationError) as caught:
+            Effect("e4-ship", "ship", **odd)
+        assert caught.value.paths == tuple(odd)
     released = Effect("e5-holds", "report_holds")  # no holds left: "released"
     assert released.holds == ()
     asked = Effect("e6-submit", "submit_request", quantities={"line-1": 2})

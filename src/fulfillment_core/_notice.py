@@ -77,12 +77,14 @@ class Notification:
 _FIELDS = tuple(field.name for field in attrs.fields(Notification) if field.name != "key")
 
 
-def keyed(notification: Notification, key: str) -> Notification:
-    """``notification`` with its ``key`` set. Only the key is converted and checked: the rest
-    was when ``notification`` was built (what ``attrs.evolve`` would do again)."""
+def keyed(notification: Notification, key: str | None) -> Notification:
+    """``attrs.evolve(notification, key=key)``, without converting and checking the other
+    fields again (they were when ``notification`` was built); a subclass's value is evolved."""
+    if type(notification) is not Notification:
+        return attrs.evolve(notification, key=key)
     key = to_line(key)
     check = Checker()
-    check.text("key", key, max_length=512)
+    check.text("key", key, required=False, max_length=512)
     check.done("Notification")
     copy = object.__new__(Notification)
     for name in _FIELDS:

@@ -332,18 +332,24 @@ def _batch_collection() -> Iterator[None]:
     100,000-order pace) and makes few reference cycles, yet Python's default thresholds
     start a collection every 700 allocations, and a full one traverses everything alive.
     This freezes what is loaded (the library, the scenario) out of the collector's sight
-    and raises the first threshold; both are restored after. The command line runs every
-    simulation in it; :func:`~fulfillment_core.simulate.simulate` itself never touches the
+    (unless the process froze objects of its own) and raises the first threshold; both are
+    restored after. The command line runs every simulation in it;
+    :func:`~fulfillment_core.simulate.simulate` itself never touches the
     collector (a library must not change its host's process).
     """
     before = gc.get_threshold()
-    gc.freeze()
+    # Unfreezing cannot tell our objects from any the process froze itself: freeze only if
+    # it had frozen none.
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     gc.set_threshold(*_BATCH_GC_THRESHOLDS)
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if freezing:
+            gc.unfreeze()
 
 
 def _run(scenario: Scenario, err: TextIO, show: bool) -> tuple[Report, float]:

@@ -100,9 +100,10 @@ def notifications_for(
     """What to tell whom about ``event``, one of ``fo``'s applied events (any time after).
 
     Call it once per event that ``apply`` newly appended (the version grew): an event returned
-    for a replayed idempotency key was announced when it was first applied.
+    for a replayed idempotency key was announced when it was first applied. An event object
+    applied more than once (without a key) stands for its latest application.
     """
-    preferences = _preferences("notifications_for", preferences, fo=fo, event=event)
+    preferences = _preferences("notifications_for", preferences, work=(fo, event))
     index = _locate(fo, event)
     if index == 0:
         return ()  # the opening of the work tells nobody
@@ -169,22 +170,21 @@ def _preferences(
     subject: str,
     preferences: object,
     *,
-    fo: object = None,
-    event: object = None,
+    work: tuple[object, object] | None = None,
 ) -> NotificationPreferences:
-    """The preferences to honour: given, or the policy's; bad arguments named."""
+    """The preferences to honour: given, or the policy's; bad arguments named. ``work`` is the
+    ``(fo, event)`` a caller was given, when it takes them."""
     if isinstance(preferences, ShipmentPolicy):
         preferences = preferences.notifications
-    if (
-        isinstance(preferences, NotificationPreferences)
-        and (fo is None or isinstance(fo, FulfillmentOrder))
-        and (event is None or isinstance(event, FulfillmentEvent))
+    if isinstance(preferences, NotificationPreferences) and (
+        work is None
+        or (isinstance(work[0], FulfillmentOrder) and isinstance(work[1], FulfillmentEvent))
     ):
         return preferences  # the usual case, at once
     check = Checker()
-    if fo is not None or event is not None:
-        check.instance("fo", fo, FulfillmentOrder)
-        check.instance("event", event, FulfillmentEvent)
+    if work is not None:
+        check.instance("fo", work[0], FulfillmentOrder)
+        check.instance("event", work[1], FulfillmentEvent)
     check.instance("preferences", preferences, NotificationPreferences)
     check.done(subject)
     assert isinstance(preferences, NotificationPreferences)
@@ -192,8 +192,9 @@ def _preferences(
 
 
 def _locate(fo: FulfillmentOrder, event: FulfillmentEvent) -> int:
-    """Where ``event`` stands in ``fo``'s history: the very object, or else the one equal event
-    (an aggregate reloaded from storage holds equal events, not the same objects)."""
+    """Where ``event`` stands in ``fo``'s history: the very object (its latest application,
+    if it was applied more than once), or else the one equal event (an aggregate reloaded
+    from storage holds equal events, not the same objects)."""
     history = fo.history
     for index in range(len(history) - 1, -1, -1):  # usually the event just applied: the last
         if history[index] is event:

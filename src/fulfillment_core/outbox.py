@@ -176,17 +176,19 @@ class Effect:
         if check.member("kind", self.kind, EffectKind):
             needs, allowed = _RULES[self.kind]
             for name in _PAYLOAD:
-                value = getattr(self, name)
-                if value is None or value == ():
+                given = getattr(self, name) not in (None, ())
+                if not given:
                     if name in needs and name != "holds":
                         check.fail(name, f"is required for a {self.kind} effect")
                 elif name not in allowed:
                     check.fail(name, f"is not used by a {self.kind} effect", "leave it out")
             if self.kind is EffectKind.PURCHASE and len(self.quantities) > 1:
                 check.fail("quantities", "a purchase buys one line", "schedule one per line")
-        if self.quantities != ():
+        # An empty tuple needs no check (the usual case); anything else, even what compares
+        # equal to one, is checked.
+        if type(self.quantities) is not tuple or self.quantities:
             check_line_quantities(check, "quantities", self.quantities, non_empty=False)
-        if self.holds != ():
+        if type(self.holds) is not tuple or self.holds:
             check.sequence("holds", self.holds, Hold)
         for name, limit in _TEXTS:  # an absent (None) text needs no check
             value = getattr(self, name)

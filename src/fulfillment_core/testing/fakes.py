@@ -764,11 +764,13 @@ class FakeCarrier(_ScriptedFake):
         self.quote_requests.append(parcel)
         now = self.clock.now()
         country = parcel.destination.country_code
+        services = self.services
         last = self._last_quotes
-        if last is not None and last[0] is self.services and last[1] == now and last[2] == country:
+        if last is not None and last[0] is services and last[1] == now and last[2] == country:
             return last[3]  # the same services, moment and country: the same (frozen) quotes
-        quotes = tuple(offer.quote_at(now) for offer in self.services if offer.serves(country))
-        self._last_quotes = (self.services, now, country, quotes)
+        quotes = tuple(offer.quote_at(now) for offer in services if offer.serves(country))
+        # Kept only for a tuple: a test may set a list of services and change it in place.
+        self._last_quotes = (services, now, country, quotes) if type(services) is tuple else None
         return quotes
 
     def buy_label(self, parcel: ParcelRequest, quote: CarrierQuote) -> Label:

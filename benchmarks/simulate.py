@@ -1,21 +1,21 @@
 """The simulator's speed and memory, against the service's own rate in the same run.
 
-    python benchmarks/simulate.py [--rounds 3] [--orders 2000] [--full] [--by-message]
+    python benchmarks/simulate.py [--rounds 3] [--orders 2000] [--full] [--by-message [--days N]]
 
 Prints, each as the median of ``--rounds`` rounds:
 
 * simulated orders per second for the default scenario at ``--orders`` orders over a
   proportional number of days (30 days per 1,000 orders), and the wall time that rate implies
-  for 100,000 orders (target: under 60 s); with ``--full``, the real 100,000-order run, timed
-  once;
+  for 100,000 orders (target: under 60 s); with ``--full``, the real 100,000-order run (the
+  command's: the default 30 days, so tens of thousands of orders in flight), timed once;
 * the baseline: orders per second placed to delivered straight through the service on the
   fakes (``benchmarks/service.py``), same run, and the ratio (a simulated order sends more
   messages: data fixes, purchases, several scans, ticks);
 * peak traced memory (tracemalloc) for 600 orders over 60 days and 2,400 over 240: the same
   pace, so a flat figure means memory follows the orders in flight, not those simulated;
-* with ``--by-message``, one more run at ``--orders`` timing each message kind the service
-  handles (its share of the run, its count, the time per message) and the simulator's own
-  share: where a simulated order's time goes.
+* with ``--by-message``, one more run at ``--orders`` (over ``--days``, by default at the same
+  pace) timing each message kind the service handles (its share of the run, its count, the
+  time per message) and the simulator's own share: where a simulated order's time goes.
 
 Every simulation is timed the way ``fulfillment-core simulate`` runs it: with the garbage
 collector's batch settings (see ``docs/simulate.md``, "Speed").
@@ -97,8 +97,8 @@ def by_message(scenario: Scenario) -> tuple[float, dict[str, tuple[float, int]]]
     return total, {kind: (spent[kind], counts[kind]) for kind, _ in spent.most_common()}
 
 
-def print_by_message(orders: int) -> None:
-    scenario = scenario_for(orders)
+def print_by_message(orders: int, days: int | None) -> None:
+    scenario = scenario_for(orders) if days is None else Scenario(orders=orders, days=days)
     total, kinds = by_message(scenario)
     run = f"{orders:,} orders over {scenario.days} days (one run, {total:.1f} s)"
     print(f"where the time goes, {run}:")
@@ -132,7 +132,7 @@ def measure(orders: int, rounds: int, *, full: bool = False) -> dict[str, float]
     if full:
         with _batch_collection():
             start = time.perf_counter()
-            simulate(scenario_for(100_000))
+            simulate(Scenario(orders=100_000))  # what `simulate --orders 100000` runs
             results["full_100k_s"] = time.perf_counter() - start
     return results
 
@@ -144,6 +144,9 @@ def main() -> dict[str, float]:
     parser.add_argument("--full", action="store_true", help="also time 100,000 orders once")
     parser.add_argument(
         "--by-message", action="store_true", help="also time each message kind in one run"
+    )
+    parser.add_argument(
+        "--days", type=int, help="the --by-message run's days (default: the same pace)"
     )
     args = parser.parse_args()
     results = measure(args.orders, args.rounds, full=args.full)
@@ -163,7 +166,7 @@ def main() -> dict[str, float]:
         f" (ratio {results['memory_ratio']:.2f}; flat means it follows the orders in flight)"
     )
     if args.by_message:
-        print_by_message(args.orders)
+        print_by_message(args.orders, args.days)
     return results
 
 

@@ -548,3 +548,32 @@ def test_an_effect_names_the_payload_its_kind_needs_and_what_it_does_not_use() -
     assert released.holds == ()
     asked = Effect("e6-submit", "submit_request", quantities={"line-1": 2})
     assert asked.quantities == (LineQuantity("line-1", 2),)
+
+
+@given(
+    value=st.one_of(st.none(), st.integers(), st.text(max_size=12)),
+    required=st.booleans(),
+    max_length=st.one_of(st.none(), st.integers(min_value=0, max_value=10)),
+    multiline=st.booleans(),
+)
+def test_a_text_field_is_accepted_exactly_when_every_rule_holds(
+    value: object, required: bool, max_length: int | None, multiline: bool
+) -> None:
+    from fulfillment_core._validation import Checker
+
+    allowed = "\t\n\r" if multiline else ""
+    expected = (
+        (value is None and not required)
+        if not isinstance(value, str)
+        else (bool(value) or not required)
+        and (max_length is None or len(value) <= max_length)
+        and not any(
+            (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F) and ch not in allowed for ch in value
+        )
+    )
+    check = Checker()
+    accepted = check.text(
+        "field", value, required=required, max_length=max_length, multiline=multiline
+    )
+    assert accepted is expected
+    assert [p.path for p in check.problems] == ([] if expected else ["field"])

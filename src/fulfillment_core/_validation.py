@@ -259,6 +259,13 @@ class Checker:
     ) -> bool:
         """A string; non-empty when ``required``; at most ``max_length`` characters; no control
         characters (but line breaks and tabs when ``multiline``)."""
+        if (
+            value.__class__ is str
+            and value
+            and value.isprintable()  # no control character (nor anything else unprintable)
+            and (max_length is None or len(value) <= max_length)
+        ):
+            return True  # the usual case, at once; anything else is looked at below
         if value is None:
             if required:
                 self.fail(path, "is required", hint or "give a non-empty string")

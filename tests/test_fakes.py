@@ -857,6 +857,12 @@ def test_work_is_listed_in_the_order_it_was_added() -> None:
     assert repo.ids() == ("fo-b", "fo-a", "fo-c")
     assert [fo.id for fo in repo.for_order("o-1")] == ["fo-b", "fo-c"]
     assert repo.for_order("o-404") == ()
+    fo_b = repo.get("fo-b")
+    fo_b.submit(at=fo_b.history[0].at)
+    repo.save(fo_b, expected_version=1)  # a save lists the work once still, with its changes
+    assert [(fo.id, fo.version) for fo in repo.for_order("o-1")] == [("fo-b", 2), ("fo-c", 1)]
+    del repo.fulfillment_orders["fo-c"]  # a test may take stored work away
+    assert [fo.id for fo in repo.for_order("o-1")] == ["fo-b"]
 
 
 def test_the_repository_keeps_the_latest_version_of_each_order() -> None:

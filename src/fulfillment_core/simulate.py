@@ -714,34 +714,27 @@ def _cancelled(fo: FulfillmentOrder) -> Iterable[tuple[str, int]]:
 
 
 class _Repository(InMemoryRepository):
-    """The in-memory repository with an index by order, that forgets counted orders."""
+    """The in-memory repository that forgets counted orders (and tells the simulation of each
+    save)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.by_order: dict[str, list[str]] = {}
         self.order_of: dict[str, str] = {}
         self.settled: set[str] = set()
         self.stored: Callable[[FulfillmentOrder], None] = lambda fo: None
 
     def _store(self, fulfillment_order: FulfillmentOrder) -> None:
         super()._store(fulfillment_order)
-        ids = self.by_order.setdefault(fulfillment_order.order_id, [])
-        if fulfillment_order.id not in self.order_of:
-            ids.append(fulfillment_order.id)
-            self.order_of[fulfillment_order.id] = fulfillment_order.order_id
+        self.order_of[fulfillment_order.id] = fulfillment_order.order_id
         if fulfillment_order.is_settled:
             self.settled.add(fulfillment_order.order_id)
         self.stored(fulfillment_order)
 
-    def for_order(self, order_id: str) -> Sequence[FulfillmentOrder]:
-        self._call("for_order")
-        return tuple(self.fulfillment_orders[i].copy() for i in self.by_order.get(order_id, ()))
-
     def work_of(self, order_id: str) -> list[FulfillmentOrder]:
-        return [self.fulfillment_orders[i] for i in self.by_order.get(order_id, ())]
+        return [self.fulfillment_orders[i] for i in self._by_order.get(order_id, ())]
 
     def forget(self, order_id: str) -> None:
-        for fo_id in self.by_order.pop(order_id, ()):
+        for fo_id in self._by_order.pop(order_id, ()):
             del self.fulfillment_orders[fo_id]
             del self.order_of[fo_id]
             self._active.pop(fo_id, None)

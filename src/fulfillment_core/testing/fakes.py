@@ -1056,8 +1056,11 @@ class InMemoryRepository(_ScriptedFake):
         self.orders: dict[str, Order] = {}
         self.saves = 0
         self._active: dict[str, None] = {}  # an index of the unsettled work, in the order added
+        self._by_order: dict[str, list[str]] = {}  # work ids per order, in the order added
 
     def _store(self, fulfillment_order: FulfillmentOrder) -> None:
+        if fulfillment_order.id not in self.fulfillment_orders:
+            self._by_order.setdefault(fulfillment_order.order_id, []).append(fulfillment_order.id)
         self.fulfillment_orders[fulfillment_order.id] = fulfillment_order.copy()
         if fulfillment_order.is_settled:
             self._active.pop(fulfillment_order.id, None)
@@ -1100,8 +1103,9 @@ class InMemoryRepository(_ScriptedFake):
 
     def for_order(self, order_id: str) -> Sequence[FulfillmentOrder]:
         self._call("for_order")
+        stored = self.fulfillment_orders
         return tuple(
-            fo.copy() for fo in self.fulfillment_orders.values() if fo.order_id == order_id
+            stored[fo_id].copy() for fo_id in self._by_order.get(order_id, ()) if fo_id in stored
         )
 
     def ids(self) -> Sequence[str]:

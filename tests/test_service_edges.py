@@ -1182,16 +1182,11 @@ def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhi
 def test_a_request_that_lands_after_the_whole_order_was_cancelled_is_withdrawn(
     ticks_before_it_lands: int,
 ) -> None:
-    world = World()
-    world.in_warehouse("SZ-PC-1501-B")
+    # Worker A is about to send the request when B cancels the whole order: the request is
+    # not answered, so it is cancelled at once, and the supplier (which has nothing yet) is
+    # asked to drop it, again on a tick.
+    world, placing, call = _cancelled_while_sending()
     service = world.service
-    three = make_order(line_items=[make_line(0, quantity=3)])
-    placing = service.flow(OrderPlaced(key="o-1", order=three))
-    # worker A is about to send the request...
-    call = _until(service, placing, next(placing), "submit_request")
-    # ...when B cancels the whole order: the request is not answered, so it is cancelled at
-    # once, and the supplier (which has nothing yet) is asked to drop it, again on a tick.
-    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
     for index in range(ticks_before_it_lands):
         world.clock.advance(minutes=10)
         world.handle(Tick(key=f"t-{index}"))
@@ -1205,17 +1200,24 @@ def test_a_request_that_lands_after_the_whole_order_was_cancelled_is_withdrawn(
     assert world.work(FO_ID).outbox == ()
 
 
+def _cancelled_while_sending() -> tuple[World, Any, Any]:
+    """Worker A is about to send the request for 3 units when the whole order is cancelled.
+    Returns the world, A's flow and its next call (the request)."""
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    three = make_order(line_items=[make_line(0, quantity=3)])
+    placing = world.service.flow(OrderPlaced(key="o-1", order=three))
+    sending = _until(world.service, placing, next(placing), "submit_request")
+    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
+    return world, placing, sending
+
+
 def _withdraw_missing_a_request_on_its_way() -> tuple[World, Any, Any, Any, Any]:
     """Worker A is about to send the request for 3 units when the whole order is cancelled;
     a tick asks the supplier to drop them again, is told again the request is not there, and
     is about to save that. Returns the world, A's flow and next call, the tick's."""
-    world = World()
-    world.in_warehouse("SZ-PC-1501-B")
+    world, placing, sending = _cancelled_while_sending()
     service = world.service
-    three = make_order(line_items=[make_line(0, quantity=3)])
-    placing = service.flow(OrderPlaced(key="o-1", order=three))
-    sending = _until(service, placing, next(placing), "submit_request")
-    world.handle(OrderCancellationRequested(key="c-1", order_id="5912338890017", reason="no"))
     world.clock.advance(minutes=10)
     tick = service.flow(Tick(key="t-1"))
     call = _until(service, tick, next(tick), "request_cancellation")

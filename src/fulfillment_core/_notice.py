@@ -11,7 +11,16 @@ from typing import Any
 import attrs
 import pendulum
 
-from ._validation import Checker, is_text_pairs, to_datetime, to_enum, to_line, to_pairs, to_text
+from ._validation import (
+    Checker,
+    checked_copy,
+    is_text_pairs,
+    to_datetime,
+    to_enum,
+    to_line,
+    to_pairs,
+    to_text,
+)
 from .policy import Audience, Channel, NotificationKind
 
 __all__ = ["Notification", "keyed"]
@@ -86,8 +95,4 @@ def keyed(notification: Notification, key: str | None) -> Notification:
     check = Checker()
     check.text("key", key, required=False, max_length=512)
     check.done("Notification")
-    copy = object.__new__(Notification)
-    for name in _FIELDS:
-        object.__setattr__(copy, name, getattr(notification, name))
-    object.__setattr__(copy, "key", key)
-    return copy
+    return checked_copy(notification, _FIELDS, key=key)

@@ -229,6 +229,18 @@ def _is_naive_iso(text: str) -> bool:
 # --------------------------------------------------------------------------- the checker
 
 
+def checked_copy(value: T, names: Iterable[str], **changes: Any) -> T:
+    """A copy of the frozen attrs ``value`` with ``changes``, its ``names`` fields shared as
+    they are: for a caller that has checked the changed fields itself (the others were checked
+    when ``value`` was built), where ``attrs.evolve`` would convert and check them all again."""
+    copy = object.__new__(type(value))
+    for name in names:
+        object.__setattr__(copy, name, getattr(value, name))
+    for name, changed in changes.items():
+        object.__setattr__(copy, name, changed)
+    return copy
+
+
 class Checker:
     """Collects problems with field paths, then raises them all at once."""
 

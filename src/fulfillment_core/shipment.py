@@ -13,7 +13,15 @@ from typing import Any
 import attrs
 import pendulum
 
-from ._validation import Checker, first_duplicates, to_datetime, to_line, to_text, to_tuple
+from ._validation import (
+    Checker,
+    checked_copy,
+    first_duplicates,
+    to_datetime,
+    to_line,
+    to_text,
+    to_tuple,
+)
 from .exceptions import ValidationError
 from .tracking import TrackingEvent, TrackingState, TrackingStatus, _reduce_canonical
 
@@ -141,14 +149,10 @@ class Shipment:
             # A subclass may have fields of its own; a bad item is reported by the checks.
             return attrs.evolve(self, events=(*self.events, *given))
         # Every other field is unchanged and was checked: copy them, add the (checked) events.
-        twin = object.__new__(Shipment)
-        for name in _COPIED:
-            object.__setattr__(twin, name, getattr(self, name))
         merged = _canonical_events((*self.events, *given))
         assert isinstance(merged, tuple)
-        object.__setattr__(twin, "events", merged)
-        object.__setattr__(twin, "tracking", _reduce_canonical(self.label_created_at, merged))
-        return twin
+        tracking = _reduce_canonical(self.label_created_at, merged)
+        return checked_copy(self, _COPIED, events=merged, tracking=tracking)
 
 
 _COPIED = tuple(

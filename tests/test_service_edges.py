@@ -13,12 +13,14 @@ from fulfillment_core import (
     CatalogEntry,
     EffectsScheduled,
     FulfillmentOrder,
+    GoodsSourced,
     InWarehouse,
     LineQuantity,
     MessageNoted,
     NotificationKind,
     Order,
     SkuSource,
+    WorkAccepted,
     WorkStatus,
 )
 from fulfillment_core.exceptions import (
@@ -26,6 +28,7 @@ from fulfillment_core.exceptions import (
     RetryableAdapterError,
     ValidationError,
 )
+from fulfillment_core.lifecycle import RequestStatus
 from fulfillment_core.messages import (
     LabelBought,
     Message,
@@ -42,6 +45,7 @@ from fulfillment_core.ports import Label, ParcelRequest
 from fulfillment_core.testing import (
     PHONE_CASE_CUSTOMS,
     FakeCarrier,
+    FakeSupplier,
     InMemoryRepository,
     make_address,
     make_catalog,
@@ -217,10 +221,81 @@ def test_a_backup_that_times_out_is_asked_again_rather_than_passed_over() -> Non
     world.in_warehouse("YW-C15-B", backup=True)
     world.backup_supplier.fail_next("stock", timeout("supplier", "stock"))
     world.handle(OrderPlaced(key="o-1", order=make_order()))
-    assert world.work(FO_ID).status is WorkStatus.ACCEPTED
+    assert [i for i in world.repository.ids() if BACKUP in i] == []  # nothing decided yet
     world.handle(Tick(key="t-1"))
     (backup_id,) = [i for i in world.repository.ids() if BACKUP in i]
     assert world.work(backup_id).status is WorkStatus.SHIPPED
+
+
+# --------------------------------------------------------------------------- the stock read
+
+
+def test_the_stock_is_read_with_the_acceptance_and_sourced_in_the_same_save() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.SHIPPED
+    assert [e.kind.value for e in work.effects][:2] == ["submit_request", "ship"]
+    accepted = next(e for e in work.history if isinstance(e, WorkAccepted))
+    sourced = next(e for e in work.history if isinstance(e, GoodsSourced))
+    assert accepted.key == "fx:e1-submit_request:1"
+    assert sourced.key == "fx:e1-submit_request:1#2"  # the same settlement, the same save
+
+
+def test_a_stock_read_that_times_out_fails_the_request_attempt_and_a_tick_retries_it() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.supplier.fail_next("stock", timeout("supplier", "stock"))
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.PENDING  # the acceptance waits for the stock
+    (request,) = work.outbox
+    assert request.kind.value == "submit_request"
+    assert work.attempts(request.id) == 1
+    world.handle(Tick(key="t-1"))
+    work = world.work(FO_ID)
+    assert work.status is WorkStatus.SHIPPED
+    assert [e.kind.value for e in work.effects][:2] == ["submit_request", "ship"]
+    assert len(world.supplier.requests) == 1  # the supplier kept the first request
+    assert work.holds == ()
+
+
+class _JunkStockOnce(FakeSupplier):
+    """A supplier whose first stock answer is not a stock status."""
+
+    def __init__(self, clock: Any) -> None:
+        super().__init__(clock)
+        self.junk = 1
+
+    def stock(self, supplier_skus: Any) -> Any:
+        if self.junk:
+            self.junk -= 1
+            return dict.fromkeys(supplier_skus, "plenty")
+        return super().stock(supplier_skus)
+
+
+@pytest.mark.parametrize("failure", ["permanent", "junk"])
+def test_a_stock_read_that_cannot_succeed_leaves_the_sourcing_to_its_own_effect(
+    failure: str,
+) -> None:
+    world = World()
+    if failure == "junk":
+        world.supplier = _JunkStockOnce(world.clock)
+        world.service = world.sync_service(
+            gateways={PRIMARY: world.supplier, BACKUP: world.backup_supplier}
+        )
+    else:
+        world.supplier.fail_next("stock", PermanentAdapterError("supplier", "stock", "closed"))
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    work = world.work(FO_ID)
+    # The acceptance is settled; the sourcing asks again, under its own name (and would fail
+    # there, holding the work, if the supplier kept failing).
+    assert [e.kind.value for e in work.effects][:3] == ["submit_request", "source", "ship"]
+    assert work.status is WorkStatus.SHIPPED
+    assert work.failed_effects == ()
+    assert work.holds == ()
 
 
 def test_a_backup_that_cannot_answer_offers_nothing_and_the_rest_goes_on() -> None:
@@ -1134,6 +1209,22 @@ def _finish(service: Any, flow: Any, call: Any) -> None:
     with contextlib.suppress(StopIteration):
         while True:
             call = _step(service, flow, call)
+
+
+def test_work_held_while_its_request_is_sent_is_accepted_but_not_sourced_until_released() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    placing = world.service.flow(OrderPlaced(key="o-1", order=make_order()))
+    sending = _until(world.service, placing, next(placing), "submit_request")
+    world.handle(OrderDataUpdated(key="u-1", order=make_order(shipping_address=NO_ZIP)))
+    _finish(world.service, placing, sending)  # the stock was read before the hold was seen
+    work = world.work(FO_ID)
+    assert work.request_status is RequestStatus.ACCEPTED
+    assert work.holds != ()
+    line = work.line("line-1")
+    assert line.open == line.ordered  # not sourced while held
+    world.handle(OrderDataUpdated(key="u-2", order=make_order()))
+    assert world.work(FO_ID).status is WorkStatus.SHIPPED
 
 
 def test_a_request_in_flight_in_another_worker_loses_the_units_cancelled_meanwhile() -> None:

@@ -16,10 +16,13 @@ the work is held, or while a cancellation awaits the supplier's answer.
 kind                 what the service does                                 payload
 ===================  ====================================================  =================
 submit_request       sends the fulfillment request to the supplier, then  quantities (the
-                     applies the answer (accept, or reject)                lines, as first
-                                                                           scheduled)
+                     applies the answer (accept, or reject); once it is    lines, as first
+                     accepted, reads the stock of the open units and       scheduled)
+                     applies the sourcing decision in the same save
 source               asks the supplier's stock for the ``quantities``      quantities
-                     still open and applies the sourcing decision
+                     still open and applies the sourcing decision (units
+                     opened without a request: when the stock could not
+                     be read with the acceptance)
 check_restock        asks again about backordered ``quantities`` whose     quantities
                      restock date has passed
 purchase             buys one line's units at the factory (open units, or  quantities (one)

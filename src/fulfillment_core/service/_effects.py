@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 
+import attrs
 import pendulum
 
 from fulfillment_core.address import Address
@@ -116,7 +117,7 @@ def perform(
     if kind is EffectKind.PUSH_FULFILLMENT:
         return (yield from _push(setup, fo, effect))
     if kind is EffectKind.SUBMIT_REQUEST:
-        return (yield from _submit(setup, fo, effect))
+        return (yield from _submit(setup, fo, effect, now))
     if kind in (EffectKind.SOURCE, EffectKind.CHECK_RESTOCK):
         return (yield from _source(setup, fo, effect, now))
     if kind is EffectKind.PURCHASE:
@@ -157,7 +158,9 @@ def _push(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
     return _noted(f"storefront fulfillment {storefront_id}")
 
 
-def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
+def _submit(
+    setup: Setup, fo: FulfillmentOrder, effect: Effect, now: pendulum.DateTime
+) -> Flow[Apply]:
     if fo.request_status is not RequestStatus.SUBMITTED:
         return _noted(f"not sent: the request is {fo.request_status}")
     # The lines as first scheduled: the supplier may have the request already (a lost reply),
@@ -191,6 +194,7 @@ def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
         inserts=setup.policy.inserts,
     )
     answer = yield from ask("supplier", "submit_request", request, supplier_id=fo.supplier_id)
+    ahead = (yield from _stock_ahead(setup, fo, order, now)) if answer.accepted else None
 
     def apply(session: Session) -> str | None:
         if answer.accepted:
@@ -199,6 +203,8 @@ def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
             if session.fo.request_status is RequestStatus.CLOSED:  # cancelled on its way
                 return "accepted after the work was cancelled" + (f"; {again}" if again else "")
             session.apply(WorkAccepted)
+            if ahead is not None and _sourcing_due(session):
+                return f"accepted; {_apply_sourcing(session, *ahead, checking=False)}"
             return "accepted"
         reason = answer.reason or "no reason given"
         remaining = {line.line_id: line.remaining for line in session.fo.lines if line.remaining}
@@ -213,6 +219,45 @@ def _submit(setup: Setup, fo: FulfillmentOrder, effect: Effect) -> Flow[Apply]:
 
     apply.landed = answer.accepted  # type: ignore[attr-defined]
     return apply
+
+
+def _stock_ahead(
+    setup: Setup, fo: FulfillmentOrder, order: Order, now: pendulum.DateTime
+) -> Flow[tuple[tuple[LineQuantity, ...], _StockRead] | None]:
+    """The stock of the work's open units, read as soon as the supplier accepts the request, so
+    that the acceptance and the sourcing it calls for are settled in one save. A read is not an
+    effect: it changes nothing, so there is nothing to record before it.
+
+    A read that may succeed later (a timeout) fails the request's attempt, which is retried as
+    any retryable failure is: the supplier keeps the first request, so sending it again is
+    harmless. ``None`` when there is nothing to read (no open units) or the read cannot succeed
+    (a permanent adapter error, an answer that is not a stock status): the sourcing then goes as
+    its own ``source`` effect once the acceptance is settled, and fails there, under its own
+    name. (A request is not sent for held work, and work held meanwhile is not sourced with
+    the acceptance: ``_sourcing_due``.)"""
+    wanted = tuple(LineQuantity(line.line_id, line.open) for line in fo.lines if line.open)
+    if not wanted:
+        return None
+    try:
+        return wanted, (yield from _read_stock(setup, fo, order, wanted, now))
+    except AdapterError as error:
+        if error.retryable:
+            raise
+        return None
+    except ValidationError:
+        return None
+
+
+def _sourcing_due(session: Session) -> bool:
+    """Whether ``finish`` would schedule a ``source`` effect for the open units now."""
+    fo = session.fo
+    return (
+        fo.can("source")
+        and not fo.holds
+        and fo.request_status is not RequestStatus.CANCELLATION_REQUESTED
+        and not session.pending(EffectKind.SOURCE)
+        and not session.pending(EffectKind.PURCHASE)
+    )
 
 
 def landed(result: Apply | None) -> bool:
@@ -280,11 +325,34 @@ def _source(
     if not checking and not fo.can("source"):
         return _noted(f"not sourced: the work is {fo.status}")
     order = yield from get_order(fo.order_id)
-    skus = {
-        item.line_id: sku
-        for item in effect.quantities
-        if (sku := fo.line(item.line_id).supplier_sku)
-    }
+    read = yield from _read_stock(setup, fo, order, effect.quantities, now)
+
+    def apply(session: Session) -> str | None:
+        return _apply_sourcing(session, effect.quantities, read, checking=checking)
+
+    return apply
+
+
+@attrs.frozen
+class _StockRead:
+    """What the supplier (and the backups) said of the stock of some units, to decide on."""
+
+    stock: Mapping[str, StockStatus]
+    backups: Mapping[str, list[BackupOffer]]
+    notes: list[str]
+
+
+def _read_stock(
+    setup: Setup,
+    fo: FulfillmentOrder,
+    order: Order,
+    quantities: Sequence[LineQuantity],
+    now: pendulum.DateTime,
+) -> Flow[_StockRead]:
+    """Ask the supplier for the stock of ``quantities`` and, where the policy lets a backup
+    supplier take units the primary cannot supply in time, ask the backups too. Reads only:
+    nothing is bought or changed."""
+    skus = {item.line_id: sku for item in quantities if (sku := fo.line(item.line_id).supplier_sku)}
     answers = yield from ask(
         "supplier", "stock", list(dict.fromkeys(skus.values())), supplier_id=fo.supplier_id
     )
@@ -293,7 +361,7 @@ def _source(
     backups: dict[str, list[BackupOffer]] = {}
     if setup.policy.use_backup_suppliers:
         destination = order.shipping_address.country_code
-        for item in effect.quantities:
+        for item in quantities:
             if item.line_id not in stock:
                 continue
             first = decide_sourcing(
@@ -329,12 +397,7 @@ def _source(
                 status = offered.get(source.supplier_sku) if isinstance(offered, Mapping) else None
                 if isinstance(status, StockStatus):
                     backups.setdefault(item.line_id, []).append(BackupOffer(source, status))
-
-    def apply(session: Session) -> str | None:
-        said = _apply_sourcing(session, effect, order, stock, backups, checking=checking)
-        return "; ".join([*notes, said])
-
-    return apply
+    return _StockRead(stock, backups, notes)
 
 
 def _stock_answers(
@@ -353,23 +416,22 @@ def _stock_answers(
 
 def _apply_sourcing(
     session: Session,
-    effect: Effect,
-    order: Order,
-    stock: Mapping[str, StockStatus],
-    backups: Mapping[str, list[BackupOffer]],
+    quantities: Sequence[LineQuantity],
+    read: _StockRead,
     *,
     checking: bool,
 ) -> str:
-    """Apply the sourcing decision for the effect's units: open ones, or (``checking``)
+    """Apply the sourcing decision for ``quantities``: open units, or (``checking``)
     backordered ones whose restock date passed."""
     setup, fo = session.setup, session.fo
+    stock, backups = read.stock, read.backups
     waiting = waiting_for_restock(fo) if checking else {}
     sourced: dict[str, int] = {}
     backorders: dict[pendulum.DateTime | None, dict[str, int]] = {}
     dropped: dict[str, dict[str, int]] = {}
     switches: dict[str, dict[str, tuple[int, str]]] = {}  # backup: line: (units, reason)
     words: list[str] = []
-    for item in effect.quantities:
+    for item in quantities:
         line = fo.line(item.line_id)
         quantity = min(item.quantity, waiting.get(line.line_id, 0) if checking else line.open)
         if not quantity:
@@ -423,19 +485,17 @@ def _apply_sourcing(
                 dropped.setdefault(allocation.reason, {})[line.line_id] = units
     if sourced:
         session.apply(GoodsRestocked if checking else GoodsSourced, quantities=sourced)
-    for eta, quantities in backorders.items():
-        session.apply(GoodsBackordered, quantities=quantities, restock_eta=eta)
-    for reason, quantities in dropped.items():
-        session.drop_units(quantities, reason)
+    for eta, units_by_line in backorders.items():
+        session.apply(GoodsBackordered, quantities=units_by_line, restock_eta=eta)
+    for reason, units_by_line in dropped.items():
+        session.drop_units(units_by_line, reason)
     for backup_id, lines in switches.items():
-        _switch(session, effect, order, backup_id, lines)
-    return "; ".join(words) or "nothing left to source"
+        _switch(session, backup_id, lines)
+    return "; ".join([*read.notes, "; ".join(words) or "nothing left to source"])
 
 
 def _switch(
     session: Session,
-    effect: Effect,
-    order: Order,
     backup_id: str,
     lines: Mapping[str, tuple[int, str]],
 ) -> None:

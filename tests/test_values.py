@@ -207,6 +207,29 @@ def test_customs_info_normalises_hs_codes_and_fills_gaps_from_a_fallback() -> No
     assert line.merged_over(None) is line
 
 
+def _customs(hs_codes: list[str], countries: list[str], words: list[str]) -> Any:
+    return st.builds(
+        CustomsInfo,
+        hs_code=st.sampled_from([None, *hs_codes]),
+        origin_country=st.sampled_from([None, *countries]),
+        description=st.sampled_from([None, *words]),
+    )
+
+
+@given(
+    _customs(["610910"], ["CN"], ["Cotton T-shirt"]),
+    st.none() | _customs(["850760"], ["VN"], ["Phone case"]),
+)
+def test_customs_info_merged_over_takes_each_value_from_itself_first(
+    mine: CustomsInfo, fallback: CustomsInfo | None
+) -> None:
+    merged = mine.merged_over(fallback)
+    for name in ("hs_code", "origin_country", "description"):
+        assert getattr(merged, name) == (
+            getattr(mine, name) or (getattr(fallback, name) if fallback else None)
+        )
+
+
 # --------------------------------------------------------------------------- supplier
 
 

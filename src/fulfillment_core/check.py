@@ -493,10 +493,13 @@ def _line_holds(
         yield from _customs_holds(path, item, entry.customs)
 
 
+_NO_CUSTOMS = CustomsInfo()
+
+
 def _customs_holds(
     path: str, item: LineItem, catalog_customs: CustomsInfo | None
 ) -> Iterator[Hold]:
-    customs = (item.customs or CustomsInfo()).merged_over(catalog_customs)
+    customs = (item.customs or _NO_CUSTOMS).merged_over(catalog_customs)
 
     def hold(field: str, message: str) -> Hold:
         return Hold(

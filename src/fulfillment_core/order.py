@@ -138,8 +138,10 @@ class CustomsInfo:
 
     def merged_over(self, fallback: CustomsInfo | None) -> CustomsInfo:
         """These values, with gaps filled from ``fallback`` (e.g. the catalogue's product data)."""
-        if fallback is None:
+        if fallback is None or (self.hs_code and self.origin_country and self.description):
             return self
+        if not (self.hs_code or self.origin_country or self.description):
+            return fallback  # every value from it: the same value
         return CustomsInfo(
             hs_code=self.hs_code or fallback.hs_code,
             origin_country=self.origin_country or fallback.origin_country,

@@ -58,7 +58,12 @@ from fulfillment_core.ports import (
 from fulfillment_core.serialization import to_dict
 from fulfillment_core.shipment import LineQuantity
 from fulfillment_core.shipping import choose_service
-from fulfillment_core.sourcing import BackupOffer, SourcingAction, decide_sourcing
+from fulfillment_core.sourcing import (
+    BackupOffer,
+    SourcingAction,
+    SourcingDecision,
+    decide_sourcing,
+)
 from fulfillment_core.stock import StockStatus
 
 from ._calls import Flow, ask, get_order, get_work
@@ -335,11 +340,13 @@ def _source(
 
 @attrs.frozen
 class _StockRead:
-    """What the supplier (and the backups) said of the stock of some units, to decide on."""
+    """What the supplier (and the backups) said of the stock of some units, to decide on;
+    ``decided``: the decisions already made without a backup, by line (with their units)."""
 
     stock: Mapping[str, StockStatus]
     backups: Mapping[str, list[BackupOffer]]
     notes: list[str]
+    decided: Mapping[str, tuple[int, SourcingDecision]]
 
 
 def _read_stock(
@@ -359,6 +366,7 @@ def _read_stock(
     stock = _stock_answers("supplier.stock", skus, answers)
     notes: list[str] = []
     backups: dict[str, list[BackupOffer]] = {}
+    decided: dict[str, tuple[int, SourcingDecision]] = {}
     if setup.policy.use_backup_suppliers:
         destination = order.shipping_address.country_code
         for item in quantities:
@@ -373,6 +381,7 @@ def _read_stock(
                 calendar=setup.calendars[fo.supplier_id],
                 now=now,
             )
+            decided[item.line_id] = (item.quantity, first)
             if not first.needs_merchant:
                 continue
             entry = setup.catalog.get(fo.line(item.line_id).sku)
@@ -397,7 +406,7 @@ def _read_stock(
                 status = offered.get(source.supplier_sku) if isinstance(offered, Mapping) else None
                 if isinstance(status, StockStatus):
                     backups.setdefault(item.line_id, []).append(BackupOffer(source, status))
-    return _StockRead(stock, backups, notes)
+    return _StockRead(stock, backups, notes, decided)
 
 
 def _stock_answers(
@@ -441,15 +450,23 @@ def _apply_sourcing(
             why = f"line {line.line_id} has no supplier SKU: map it in the catalogue"
             dropped.setdefault(why, {})[line.line_id] = quantity
             continue
-        decision = decide_sourcing(
-            line.line_id,
-            quantity,
-            status,
-            supplier_id=fo.supplier_id,
-            policy=setup.policy,
-            calendar=setup.calendars[fo.supplier_id],
-            now=session.now,
-            backups=backups.get(line.line_id, ()),
+        offers = backups.get(line.line_id, ())
+        early = read.decided.get(line.line_id)
+        # The same question asked while reading (same units, stock and moment, no backup):
+        # the same answer, as decide_sourcing is pure.
+        decision = (
+            early[1]
+            if early is not None and early[0] == quantity and not offers
+            else decide_sourcing(
+                line.line_id,
+                quantity,
+                status,
+                supplier_id=fo.supplier_id,
+                policy=setup.policy,
+                calendar=setup.calendars[fo.supplier_id],
+                now=session.now,
+                backups=offers,
+            )
         )
         for allocation in decision.allocations:
             action, units = allocation.action, allocation.quantity

@@ -937,6 +937,9 @@ class Flows:
                         session.notify(notification, id=effect_id)
             if not fo.work_started or fo.holds:
                 return
+            waiting = waiting_for_restock(fo)
+            if not waiting:
+                return
             checking = {  # asked, or being bought at the factory: no second question
                 item.line_id
                 for effect in (
@@ -945,7 +948,7 @@ class Flows:
                 )
                 for item in effect.quantities
             }
-            for line_id, units in waiting_for_restock(fo).items():
+            for line_id, units in waiting.items():
                 eta = fo.line(line_id).restock_eta
                 if line_id in checking or eta is None or eta > now:
                     continue

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import fulfillment_core.service._effects as effects
 from fulfillment_core import (
     CarrierQuote,
     CatalogEntry,
@@ -26,6 +27,7 @@ from fulfillment_core import (
 from fulfillment_core.exceptions import (
     PermanentAdapterError,
     RetryableAdapterError,
+    TransitionRefusedError,
     ValidationError,
 )
 from fulfillment_core.lifecycle import RequestStatus
@@ -219,9 +221,10 @@ def test_a_backup_that_times_out_is_asked_again_rather_than_passed_over() -> Non
     world = World()
     world.out_of_stock("SZ-PC-1501-B", restock_in_days=30)
     world.in_warehouse("YW-C15-B", backup=True)
-    world.backup_supplier.fail_next("stock", timeout("supplier", "stock"))
+    # Asked with the acceptance, then by the source effect: both time out.
+    world.backup_supplier.fail_next("stock", timeout("supplier", "stock"), times=2)
     world.handle(OrderPlaced(key="o-1", order=make_order()))
-    assert [i for i in world.repository.ids() if BACKUP in i] == []  # nothing decided yet
+    assert world.work(FO_ID).status is WorkStatus.ACCEPTED
     world.handle(Tick(key="t-1"))
     (backup_id,) = [i for i in world.repository.ids() if BACKUP in i]
     assert world.work(backup_id).status is WorkStatus.SHIPPED
@@ -243,22 +246,85 @@ def test_the_stock_is_read_with_the_acceptance_and_sourced_in_the_same_save() ->
     assert sourced.key == "fx:e1-submit_request:1#2"  # the same settlement, the same save
 
 
-def test_a_stock_read_that_times_out_fails_the_request_attempt_and_a_tick_retries_it() -> None:
+@pytest.mark.parametrize("times", [1, 2])
+def test_a_stock_read_that_times_out_settles_the_acceptance_and_leaves_the_read_to_sourcing(
+    times: int,
+) -> None:
     world = World()
     world.in_warehouse("SZ-PC-1501-B")
-    world.supplier.fail_next("stock", timeout("supplier", "stock"))
+    world.supplier.fail_next("stock", timeout("supplier", "stock"), times=times)
     world.handle(OrderPlaced(key="o-1", order=make_order()))
     work = world.work(FO_ID)
-    assert work.status is WorkStatus.PENDING  # the acceptance waits for the stock
-    (request,) = work.outbox
-    assert request.kind.value == "submit_request"
-    assert work.attempts(request.id) == 1
-    world.handle(Tick(key="t-1"))
-    work = world.work(FO_ID)
+    assert work.request_status is RequestStatus.ACCEPTED
+    # The source effect reads again at once, named after the request: it takes no number,
+    # so the label's effect has the id it has when the read goes well.
+    ids = [effect.id for effect in work.effects]
+    assert ids[:2] == ["e1-submit_request", "then:source:e1-submit_request"]
+    if times == 2:  # that read timed out too: a tick retries it
+        assert work.status is WorkStatus.ACCEPTED
+        assert [e.kind.value for e in work.outbox] == ["source"]
+        world.handle(Tick(key="t-1"))
+        work = world.work(FO_ID)
     assert work.status is WorkStatus.SHIPPED
-    assert [e.kind.value for e in work.effects][:2] == ["submit_request", "ship"]
-    assert len(world.supplier.requests) == 1  # the supplier kept the first request
+    assert "e2-ship" in [e.id for e in work.effects]
+    assert len(world.supplier.requests) == 1
     assert work.holds == ()
+
+
+def test_a_cancellation_after_a_timed_out_stock_read_waits_for_the_suppliers_answer() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.supplier.fail_next("stock", timeout("supplier", "stock"), times=2)
+    three = make_order(line_items=[make_line(0, quantity=3)])
+    world.handle(OrderPlaced(key="o-1", order=three))
+    world.supplier.mark_shipped(FO_ID)  # the supplier will refuse to drop units
+    world.handle(
+        OrderCancellationRequested(
+            key="c-1", order_id="5912338890017", quantities={"line-1": 1}, reason="changed mind"
+        )
+    )
+    for index in range(3):
+        world.clock.advance(minutes=10)
+        world.handle(Tick(key=f"t-{index}"))
+    # The supplier had accepted the work: the unit is asked back, and it said no.
+    assert world.storefront.cancellations == []
+    assert world.work(FO_ID).line("line-1").cancelled == 0
+
+
+def test_a_request_landing_after_a_whole_cancellation_is_withdrawn_even_if_its_read_fails() -> None:
+    world, placing, call = _cancelled_while_sending()
+    for index in range(3):  # the withdraw finds no request, twice: "never had the request"
+        world.clock.advance(minutes=10)
+        world.handle(Tick(key=f"t-{index}"))
+    world.supplier.fail_next("stock", timeout("supplier", "stock"))
+    _finish(world.service, placing, call)  # the request lands and is accepted
+    for index in range(3):
+        world.clock.advance(minutes=10)
+        world.handle(Tick(key=f"t-late-{index}"))
+    assert world.work(FO_ID).status is WorkStatus.CANCELLED
+    assert sum(_dropped(world)) == 3  # every unit taken back from the supplier
+
+
+def test_an_acceptance_whose_sourcing_is_refused_is_settled_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = effects._apply_sourcing
+    calls = []
+
+    def refuses_once(*args: Any, **kwargs: Any) -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise TransitionRefusedError("fulfillment order", "accepted", "source", "a bug")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(effects, "_apply_sourcing", refuses_once)
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    work = world.work(FO_ID)
+    assert work.request_status is RequestStatus.ACCEPTED  # the acceptance is not lost
+    assert "then:source:e1-submit_request" in [e.id for e in work.effects]
+    assert work.status is WorkStatus.SHIPPED
 
 
 class _JunkStockOnce(FakeSupplier):

@@ -20,9 +20,9 @@ submit_request       sends the fulfillment request to the supplier, then  quanti
                      accepted, reads the stock of the open units and       scheduled)
                      applies the sourcing decision in the same save
 source               asks the supplier's stock for the ``quantities``      quantities
-                     still open and applies the sourcing decision (units
-                     opened without a request: when the stock could not
-                     be read with the acceptance)
+                     still open and applies the sourcing decision (when
+                     the read with the acceptance failed:
+                     ``then:source:<request's effect id>``)
 check_restock        asks again about backordered ``quantities`` whose     quantities
                      restock date has passed
 purchase             buys one line's units at the factory (open units, or  quantities (one)

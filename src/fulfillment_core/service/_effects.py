@@ -74,6 +74,7 @@ from ._session import (
     base_id,
     cancel_units,
     cancelling,
+    continued,
     dispatch,
     fit_id,
     last_request_reason,
@@ -208,9 +209,16 @@ def _submit(
             if session.fo.request_status is RequestStatus.CLOSED:  # cancelled on its way
                 return "accepted after the work was cancelled" + (f"; {again}" if again else "")
             session.apply(WorkAccepted)
-            if ahead is not None and _sourcing_due(session):
+            if not _sourcing_due(session):
+                return "accepted"
+            if ahead is not None and apply.sources:  # type: ignore[attr-defined]
                 return f"accepted; {_apply_sourcing(session, *ahead, checking=False)}"
-            return "accepted"
+            # The stock could not be read with the acceptance (or what was read could not be
+            # applied): a source effect reads it next, named after this one so that it takes
+            # no number (the effects after it keep the ids they have when all goes well).
+            units = {line.line_id: line.open for line in session.fo.lines if line.open}
+            session.schedule(EffectKind.SOURCE, id=continued(effect.id, "source"), quantities=units)
+            return "accepted; the stock is read next"
         reason = answer.reason or "no reason given"
         remaining = {line.line_id: line.remaining for line in session.fo.lines if line.remaining}
         session.apply(WorkRejected, reason=reason)
@@ -223,6 +231,7 @@ def _submit(
         return f"rejected: {reason}"
 
     apply.landed = answer.accepted  # type: ignore[attr-defined]
+    apply.sources = ahead is not None  # type: ignore[attr-defined]
     return apply
 
 
@@ -233,23 +242,18 @@ def _stock_ahead(
     that the acceptance and the sourcing it calls for are settled in one save. A read is not an
     effect: it changes nothing, so there is nothing to record before it.
 
-    A read that may succeed later (a timeout) fails the request's attempt, which is retried as
-    any retryable failure is: the supplier keeps the first request, so sending it again is
-    harmless. ``None`` when there is nothing to read (no open units) or the read cannot succeed
-    (a permanent adapter error, an answer that is not a stock status): the sourcing then goes as
-    its own ``source`` effect once the acceptance is settled, and fails there, under its own
-    name. (A request is not sent for held work, and work held meanwhile is not sourced with
-    the acceptance: ``_sourcing_due``.)"""
+    ``None`` when there is nothing to read (no open units) or the read failed (an adapter
+    error, retryable or not, from the supplier or a backup; an answer that is not a stock
+    status): the acceptance is settled alone, and the sourcing goes as its own ``source``
+    effect, which reads again and fails, or is retried, under its own name. (A request is not
+    sent for held work, and work held meanwhile is not sourced with the acceptance:
+    ``_sourcing_due``.)"""
     wanted = tuple(LineQuantity(line.line_id, line.open) for line in fo.lines if line.open)
     if not wanted:
         return None
     try:
         return wanted, (yield from _read_stock(setup, fo, order, wanted, now))
-    except AdapterError as error:
-        if error.retryable:
-            raise
-        return None
-    except ValidationError:
+    except (AdapterError, ValidationError):
         return None
 
 

@@ -359,6 +359,11 @@ class Flows:
             unused = [label.tracking_number for label in error.labels]
             answered = error.shipment_ids
         except FulfillmentError as error:  # the work moved on since: nothing to apply
+            if getattr(result, "sources", False):
+                # An acceptance whose sourcing the work refused: settle the acceptance alone
+                # (the sourcing goes as its own effect) rather than lose it.
+                result.sources = False  # type: ignore[attr-defined]
+                return self._settle_effect(fo, effect, now, failure, result)
             note = f"overtaken: {error}"
         else:
             session.apply(EffectCompleted, effect_id=effect.id, note=_short(note))

@@ -73,6 +73,17 @@ def _effect_id(text: str) -> str:
     return fit_id(text, 180)
 
 
+#: How the id of an effect that continues another (and takes no number) starts.
+_CONTINUED = "then:"
+
+
+def continued(effect_id: str, what: str) -> str:
+    """The id of the effect that does ``what`` in place of a part of effect ``effect_id``
+    (``then:source:e1-submit_request``): such an effect takes no number, so whether it was
+    needed does not change the ids of the effects numbered after it."""
+    return _effect_id(f"{_CONTINUED}{what}:{effect_id}")
+
+
 def base_id(effect_id: str) -> str:
     """The id of the effect ``effect_id`` retries (``e3-purchase~1`` retries ``e3-purchase``):
     the port calls of a retry keep its idempotency keys, so a call that went through before is
@@ -195,8 +206,15 @@ class Session:
 
     def _next_effect_number(self) -> int:
         if self._effect_count < 0:
-            scheduled = (e for e in self.fo.history if isinstance(e, EffectsScheduled))
-            self._effect_count = sum(len(e.effects) for e in scheduled) + len(self.effects)
+            scheduled = [
+                effect
+                for event in self.fo.history
+                if isinstance(event, EffectsScheduled)
+                for effect in event.effects
+            ]
+            self._effect_count = sum(
+                1 for effect in (*scheduled, *self.effects) if not effect.id.startswith(_CONTINUED)
+            )
         self._effect_count += 1
         return self._effect_count
 

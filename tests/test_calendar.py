@@ -381,6 +381,17 @@ def test_adding_in_two_steps_equals_adding_at_once(zone: str, hour: int, n: int,
     )
 
 
+@given(zones, hours, st.integers(0, 30))
+def test_the_first_instant_past_some_business_days_is_where_the_count_goes_past_them(
+    zone: str, hour: int, n: int
+) -> None:
+    calendar, start = CALENDARS[zone], hour_of_2026(hour)
+    first = calendar._first_instant_past(start, n)
+
+    assert calendar.business_days_between(start, first) == n + 1
+    assert calendar.business_days_between(start, first - dt.timedelta(microseconds=1)) <= n
+
+
 @given(zones, hours)
 def test_the_next_business_moment_is_its_own_next_business_moment(zone: str, hour: int) -> None:
     calendar = CALENDARS[zone]

@@ -194,7 +194,7 @@ def test_the_plugin_fixtures_pass_the_port_contracts(pytester: pytest.Pytester) 
                 return memory_repository
         """,
     )
-    result.assert_outcomes(passed=25, skipped=3)  # the storefront's hold checks need a hook
+    result.assert_outcomes(passed=26, skipped=3)  # the storefront's hold checks need a hook
 
 
 def test_the_fixtures_are_listed_with_what_they_give(pytester: pytest.Pytester) -> None:

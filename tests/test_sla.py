@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pendulum
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fulfillment_core import (
     BusinessCalendar,
@@ -18,6 +22,7 @@ from fulfillment_core import (
     ValidationError,
     sla_breaches,
 )
+from fulfillment_core.sla import _breach_moments, _work_breaches
 
 from factories import make_supplier
 
@@ -197,3 +202,60 @@ def test_a_data_request_asked_again_is_counted_from_its_latest_asking() -> None:
     fo.place_hold(hold, at=T0.add(days=8))
     requests = [b for b in breaches_at(fo, T0.add(days=9)) if b[0] is DelayKind.DATA_REQUEST]
     assert requests == []
+
+
+# --------------------------------------------------------------------------- when breaches begin
+
+_YEAR = pendulum.datetime(2026, 1, 1, tz="UTC")
+_ZONED = {
+    "Asia/Shanghai": CALENDARS["sup-sz-01"],
+    "America/New_York": BusinessCalendar.of(
+        make_supplier(timezone="America/New_York", country="US")
+    ),
+}
+
+
+def _in_state(state: str, at: pendulum.DateTime, parcel_hours: int) -> FulfillmentOrder:
+    fo = FulfillmentOrder.open(
+        "fo-1",
+        order_id="o-1",
+        supplier_id="sup-sz-01",
+        lines=[FulfillmentLine.new("line-1", 2)],
+        at=at,
+    )
+    fo.submit(at=at)
+    fo.accept(at=at)
+    if state == "held":
+        hold = Hold("incorrect_address", "shipping_address.zip", "customer", "zip?")
+        fo.place_hold(hold, at=at.add(hours=parcel_hours))
+    elif state == "shipped":
+        labelled = at.add(hours=parcel_hours)
+        fo.source({"line-1": 2}, at=labelled)
+        fo.pack(at=labelled)
+        parcel = Shipment("sh-1", "YunExpress", "Global", ["YT1"], {"line-1": 2}, labelled)
+        fo.ship(parcel, at=labelled)
+    return fo
+
+
+@given(
+    st.sampled_from(sorted(_ZONED)),
+    st.sampled_from(["accepted", "held", "shipped"]),
+    st.integers(0, 24 * 364),
+    st.integers(0, 24 * 5),
+    st.integers(0, 24 * 40),
+)
+def test_each_breach_is_reported_from_the_moment_it_is_said_to_begin(
+    zone: str, state: str, opened: int, parcel_hours: int, later: int
+) -> None:
+    calendar = _ZONED[zone]
+    fo = _in_state(state, _YEAR.add(hours=opened), parcel_hours)
+    begins = {(kind, parcel): at for kind, parcel, at in _breach_moments(fo, SLA, calendar)}
+
+    def reported(now: pendulum.DateTime) -> set[tuple[DelayKind, str | None]]:
+        return {(b.kind, b.shipment_id) for b in _work_breaches(fo, now, SLA, calendar)}
+
+    now = fo.history[0].at.add(hours=later)
+    assert reported(now) == {breach for breach, at in begins.items() if at <= now}
+    for breach, at in begins.items():
+        assert breach not in reported(at - dt.timedelta(microseconds=1))
+        assert breach in reported(at)

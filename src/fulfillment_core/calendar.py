@@ -281,6 +281,20 @@ class BusinessCalendar:
             return 0
         return self._count_to(until) - self._count_to(origin)
 
+    def _first_instant_past(self, start: dt.datetime, days: int) -> pendulum.DateTime:
+        """The first instant ``end`` with ``business_days_between(start, end) > days``, in UTC:
+        the start, in the supplier's zone, of the ``days + 1``-th business day after the
+        start's business moment. ``start`` is an aware datetime (checked by the caller)."""
+        first = self._to_local(start)
+        assert first is not None, "start must be an aware datetime"
+        origin = first.toordinal()
+        if not self._is_moment(first):
+            origin = self._forward(origin, 1)
+        day = dt.date.fromordinal(self._forward(origin, days + 1))
+        # fold=0: a midnight skipped by a clock change reads as the instant the day starts,
+        # a repeated one as its first pass.
+        return _to_pendulum(dt.datetime.combine(day, _MIDNIGHT, self.zone).astimezone(dt.UTC))
+
     # ------------------------------------------------------------------ the arithmetic
 
     def _is_open(self, ordinal: int) -> bool:

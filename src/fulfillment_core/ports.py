@@ -26,7 +26,8 @@ Carrier            quotes services for a parcel, buys a label, voids it
 Notifier           sends a :class:`~fulfillment_core.Notification`
 Clock              tells the time (the core never reads it)
 FulfillmentRepo-   keeps fulfillment orders (get, add, save with the expected
-sitory             version) and the orders they belong to
+sitory             version) and the orders they belong to; optionally
+                   (``ActiveVersions``) the version of each unsettled one
 =================  ===============================================================
 """
 
@@ -50,6 +51,8 @@ from .shipping import CarrierQuote
 from .stock import StockStatus
 
 __all__ = [
+    "ActiveVersions",
+    "AsyncActiveVersions",
     "AsyncCarrier",
     "AsyncClock",
     "AsyncFulfillmentRepository",
@@ -359,6 +362,21 @@ class FulfillmentRepository(Protocol):
         ...
 
 
+@runtime_checkable
+class ActiveVersions(Protocol):
+    """What a :class:`FulfillmentRepository` may offer besides: the stored version of every
+    unsettled work in one read. With it, the service's tick loads only the work that changed
+    since that service last looked at it, or whose next SLA breach or restock date has come;
+    without it, the tick loads every unsettled work each time. Optional: a repository without
+    the method works as before."""
+
+    def active_versions(self) -> Mapping[str, int]:
+        """``{fulfillment order id: stored version}`` for exactly the ids
+        :meth:`FulfillmentRepository.active_ids` gives, in the same order. Keep it as cheap
+        as ``active_ids`` (the version is a column of the same index)."""
+        ...
+
+
 # --------------------------------------------------------------------------- async ports
 
 
@@ -444,3 +462,10 @@ class AsyncFulfillmentRepository(Protocol):
     async def put_order(self, order: Order) -> None: ...
 
     async def get_order(self, order_id: str) -> Order: ...
+
+
+@runtime_checkable
+class AsyncActiveVersions(Protocol):
+    """The async twin of :class:`ActiveVersions`, for an :class:`AsyncFulfillmentRepository`."""
+
+    async def active_versions(self) -> Mapping[str, int]: ...

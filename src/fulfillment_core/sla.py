@@ -27,6 +27,7 @@ are not late any more (lost ones are a different problem, reported by their trac
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -170,6 +171,31 @@ def _work_breaches(
     return breaches
 
 
+def _breach_moments(
+    fo: FulfillmentOrder, sla: SlaThresholds, calendar: BusinessCalendar
+) -> list[tuple[DelayKind, str | None, pendulum.DateTime]]:
+    """When each breach :func:`_work_breaches` can report for the work *as it is* begins to be
+    reported (its kind, its shipment id for a parcel's, the first instant), whether it has
+    begun or not: it reports a breach from that instant on until the work changes. A tick that
+    found nothing to do for a work knows from these until when it will find nothing."""
+    moments: list[tuple[DelayKind, str | None, pendulum.DateTime]] = []
+    asked = _data_requested_at(fo)
+    if asked is not None:
+        since = calendar._first_instant_past(asked, sla.merchant_response_days)
+        moments.append((DelayKind.DATA_REQUEST, None, since))
+    if fo.status not in PROCESSING_DONE_STATUSES:
+        since = calendar._first_instant_past(fo.history[0].at, sla.processing_days)
+        moments.append((DelayKind.PROCESSING, None, since))
+    for shipment in fo.shipments:
+        if not shipment.tracking.is_terminal:
+            # Reported once the UTC date is more than ``shipping_days`` after the label's.
+            first = shipment.label_created_at.toordinal() + sla.shipping_days + 1
+            day = dt.date.fromordinal(first)
+            since = pendulum.DateTime(day.year, day.month, day.day, tzinfo=pendulum.UTC)
+            moments.append((DelayKind.SHIPPING, shipment.id, since))
+    return moments
+
+
 def _processing_breach(
     fo: FulfillmentOrder, now: pendulum.DateTime, sla: SlaThresholds, calendar: BusinessCalendar
 ) -> Breach | None:
@@ -193,20 +219,26 @@ def _processing_breach(
     )
 
 
-def _data_request_breach(
-    fo: FulfillmentOrder, now: pendulum.DateTime, sla: SlaThresholds, calendar: BusinessCalendar
-) -> Breach | None:
-    """A data hold (someone must answer) unanswered for longer than the merchant may take."""
+def _data_requested_at(fo: FulfillmentOrder) -> pendulum.DateTime | None:
+    """When the longest-waiting open data request (a hold someone must answer) was made."""
     if fo.status is not WorkStatus.ON_HOLD:
         return None
     waiting = {hold for hold in fo.holds if hold.reason not in _HOLD_CAUSES}
-    asked: pendulum.DateTime | None = None  # when the longest-waiting open request was made
+    asked: pendulum.DateTime | None = None
     for event in reversed(fo.history):
         if isinstance(event, HoldPlaced) and event.hold in waiting:
             waiting.discard(event.hold)  # its latest placement: the request still open
             asked = event.at
         if not waiting:
             break
+    return asked
+
+
+def _data_request_breach(
+    fo: FulfillmentOrder, now: pendulum.DateTime, sla: SlaThresholds, calendar: BusinessCalendar
+) -> Breach | None:
+    """A data hold (someone must answer) unanswered for longer than the merchant may take."""
+    asked = _data_requested_at(fo)
     if asked is None:
         return None
     waited = calendar.business_days_between(asked, now)

@@ -45,6 +45,8 @@ from fulfillment_core.messages import Message, Outcome
 from fulfillment_core.packing import PackingLimits
 from fulfillment_core.policy import ShipmentPolicy
 from fulfillment_core.ports import (
+    ActiveVersions,
+    AsyncActiveVersions,
     AsyncCarrier,
     AsyncClock,
     AsyncFulfillmentRepository,
@@ -91,6 +93,7 @@ class _Wired(Flows):
     _awaited = False
     _port_types: Mapping[str, type] = {}
     _gateway_type: type = object
+    _versions_type: type = object
 
     def __init__(
         self,
@@ -132,9 +135,11 @@ class _Wired(Flows):
                     f"gateways[{supplier_id!r}]",
                     f"must implement {self._gateway_type.__name__}, got {describe(gateway)}",
                 )
+        knows_versions = callable(getattr(repository, "active_versions", None))
         named = [
             *((name, port, self._port_types.get(name)) for name, port in ports.items()),
             *((f"gateways[{i!r}]", g, self._gateway_type) for i, g in by_supplier.items()),
+            *([("repository", repository, self._versions_type)] if knows_versions else []),
         ]
         for name, port, protocol in named:
             if protocol is None:
@@ -173,6 +178,7 @@ class _Wired(Flows):
             packing_limits,
             max_conflict_retries,
             max_attempts,
+            knows_versions,
         )
         super().__init__(setup, ports, by_supplier)
 
@@ -205,6 +211,7 @@ class FulfillmentService(_Wired):
         "clock": Clock,
     }
     _gateway_type = SupplierGateway
+    _versions_type = ActiveVersions
 
     def handle(self, message: Message) -> Outcome:
         """Apply ``message`` and carry out what it calls for; see the module's steps."""
@@ -243,6 +250,7 @@ class AsyncFulfillmentService(_Wired):
         "clock": AsyncClock,
     }
     _gateway_type = AsyncSupplierGateway
+    _versions_type = AsyncActiveVersions
 
     async def handle(self, message: Message) -> Outcome:
         """Apply ``message`` and carry out what it calls for, awaiting every port call."""

@@ -9,6 +9,7 @@ import attrs
 import pendulum
 
 from fulfillment_core._validation import Checker, describe, to_datetime
+from fulfillment_core.calendar import BusinessCalendar
 from fulfillment_core.check import check_order
 from fulfillment_core.exceptions import (
     AdapterError,
@@ -54,7 +55,13 @@ from fulfillment_core.order import Order
 from fulfillment_core.outbox import SUPPLIER_OR_CARRIER_KINDS, Effect, EffectKind
 from fulfillment_core.routing import RoutingPlan, route_order
 from fulfillment_core.shipment import LineQuantity
-from fulfillment_core.sla import Breach, _work_breaches, sla_breaches
+from fulfillment_core.sla import (
+    Breach,
+    DelayKind,
+    _breach_moments,
+    _work_breaches,
+    sla_breaches,
+)
 from fulfillment_core.stock import InWarehouse
 
 from ._calls import Flow, PortCall, ask, get_order, get_work
@@ -105,6 +112,9 @@ class Flows:
         self._setup = setup
         self._ports = ports
         self._gateways = gateways
+        #: Work a tick found nothing to do for: its version then, and until when nothing is
+        #: due at that version (``None``: until it changes). Only with ``knows_versions``.
+        self._quiet: dict[str, tuple[int, pendulum.DateTime | None]] = {}
 
     def _target(self, call: PortCall) -> object:
         if call.supplier_id is not None:
@@ -921,7 +931,20 @@ class Flows:
     def _tick(self, message: Tick) -> Flow[Outcome]:
         now = yield from self._now()
         setup = self._setup
-        ids = yield from ask("repository", "active_ids")
+        versions: Mapping[str, int] | None = None
+        ids: Sequence[str]
+        if setup.knows_versions:
+            versions = _checked_versions((yield from ask("repository", "active_versions")))
+            quiet = self._quiet
+            for fo_id in quiet.keys() - versions.keys():  # settled since: forget it
+                del quiet[fo_id]
+            ids = [
+                fo_id
+                for fo_id, version in versions.items()
+                if not _still_quiet(quiet.get(fo_id), version, now)
+            ]
+        else:
+            ids = yield from ask("repository", "active_ids")
         sessions = []
         to_drain: list[FulfillmentOrder | str] = []
         notes: list[str] = []
@@ -936,7 +959,7 @@ class Flows:
                 else sla_breaches([fo], now=now, sla=setup.policy, calendars={})
             )
             for breach in breaches:
-                effect_id = f"breach:{breach.kind.value}:{breach.shipment_id or '-'}"
+                effect_id = _breach_effect_id(breach.kind, breach.shipment_id)
                 if not session.known_effect(effect_id):
                     for notification in notifications_for_breaches([breach], setup.policy, at=now):
                         session.notify(notification, id=effect_id)
@@ -978,6 +1001,9 @@ class Flows:
                 sessions.append(session)
             if session.fo.outbox:
                 to_drain.append(session.fo)
+            elif versions is not None and not session.applied:
+                calendar = setup.calendars[session.fo.supplier_id]  # decide found it
+                self._quiet[fo_id] = (session.fo.version, _quiet_until(session, calendar))
         try:
             notes += yield from self._drain(to_drain, now)
         except Exception as error:  # the first trouble is the one raised
@@ -985,6 +1011,61 @@ class Flows:
         if crash is not None:
             raise crash
         return self._outcome(message.key, sessions, notes)
+
+
+def _checked_versions(answer: object) -> Mapping[str, int]:
+    """``repository.active_versions()``'s answer, checked: a mapping of ids to versions."""
+    if isinstance(answer, Mapping) and all(
+        isinstance(fo_id, str) and isinstance(version, int) and not isinstance(version, bool)
+        for fo_id, version in answer.items()
+    ):
+        return answer
+    raise ValidationError(
+        "repository.active_versions",
+        [
+            Problem(
+                "",
+                f"must return a mapping of work ids to versions, got {describe(answer)}",
+                "return {id: version} for the ids active_ids() gives",
+            )
+        ],
+    )
+
+
+def _still_quiet(
+    entry: tuple[int, pendulum.DateTime | None] | None, version: int, now: pendulum.DateTime
+) -> bool:
+    """Whether a tick may pass over work (at ``version``) it found nothing to do for before."""
+    if entry is None or entry[0] != version:
+        return False
+    until = entry[1]
+    return until is None or now < until
+
+
+def _quiet_until(session: Session, calendar: BusinessCalendar) -> pendulum.DateTime | None:
+    """Until when a tick finds nothing to do for the work it just visited and left as it was,
+    with nothing pending (``None``: until the work changes). What a tick does for a work that
+    does not change depends on the time only through the SLA breaches it tells (each once) and
+    the restock dates it follows up: the earliest of those still to come. (One that came
+    already and was told nothing made nothing: its kind of notification is muted.)"""
+    fo, now = session.fo, session.now
+    moments = [
+        moment
+        for kind, shipment_id, moment in _breach_moments(fo, session.setup.policy.sla, calendar)
+        # (a breach told once is not told again, even if it would begin again later)
+        if moment > now and not session.known_effect(_breach_effect_id(kind, shipment_id))
+    ]
+    if fo.work_started and not fo.holds:
+        for line_id in waiting_for_restock(fo):
+            eta = fo.line(line_id).restock_eta
+            if eta is not None and eta > now:
+                moments.append(eta)
+    return min(moments, default=None)
+
+
+def _breach_effect_id(kind: DelayKind, shipment_id: str | None) -> str:
+    """The id of the notification a tick sends for a breach (once per work and parcel)."""
+    return f"breach:{kind.value}:{shipment_id or '-'}"
 
 
 def _kept(

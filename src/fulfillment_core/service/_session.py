@@ -109,6 +109,8 @@ class Setup:
     packing_limits: PackingLimits
     max_conflict_retries: int
     max_attempts: int
+    #: Whether the repository tells each unsettled work's version (``ActiveVersions``).
+    knows_versions: bool = False
 
 
 class _Keys:

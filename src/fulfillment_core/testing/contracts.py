@@ -789,6 +789,24 @@ class FulfillmentRepositoryContract:
         active = list(repository.active_ids())
         assert active == ["fo-1"], f"active_ids() lists {active}"
 
+    def test_active_versions_if_offered_give_each_active_id_its_stored_version(
+        self, repository: FulfillmentRepository
+    ) -> None:
+        versions_of = getattr(repository, "active_versions", None)
+        if not callable(versions_of):
+            pytest.skip("no active_versions: the optional ActiveVersions is not offered")
+        for fulfillment_order_id in ("fo-2", "fo-1", "fo-3"):
+            repository.add(_work(fulfillment_order_id))
+        changed = repository.get("fo-2")
+        changed.submit(at=PLACED_AT)
+        repository.save(changed, expected_version=1)
+        done = repository.get("fo-1")
+        done.cancel(at=PLACED_AT)
+        repository.save(done, expected_version=1)
+        versions = dict(versions_of())
+        assert versions == {"fo-2": 2, "fo-3": 1}, f"active_versions() gives {versions}"
+        assert list(versions) == list(repository.active_ids()), "not in active_ids() order"
+
     def test_for_order_returns_that_orders_work_in_the_order_added(
         self, repository: FulfillmentRepository
     ) -> None:

@@ -1023,7 +1023,9 @@ class InMemoryRepository(_ScriptedFake):
     unsaved changes, and the second to save is refused with
     :class:`~fulfillment_core.exceptions.ConcurrencyError`. ``fulfillment_orders`` and
     ``orders`` are the stored data, in the order added (read them; change them through the
-    port); ``saves`` counts the saves that were stored.
+    port); ``saves`` counts the saves that were stored. It offers
+    :class:`~fulfillment_core.ports.ActiveVersions` too, so a service's tick on it skips work
+    with nothing due.
 
     >>> from fulfillment_core.testing.factories import make_fulfillment_order
     >>> repo = InMemoryRepository()
@@ -1046,6 +1048,7 @@ class InMemoryRepository(_ScriptedFake):
         "for_order",
         "ids",
         "active_ids",
+        "active_versions",
         "put_order",
         "get_order",
     )
@@ -1116,6 +1119,11 @@ class InMemoryRepository(_ScriptedFake):
         self._call("active_ids")
         return tuple(self._active)
 
+    def active_versions(self) -> Mapping[str, int]:
+        self._call("active_versions")
+        stored = self.fulfillment_orders
+        return {fo_id: stored[fo_id].version for fo_id in self._active}
+
     def put_order(self, order: Order) -> None:
         self._call("put_order")
         _expect("InMemoryRepository.put_order", "order", order, Order)
@@ -1161,6 +1169,9 @@ class AsyncInMemoryRepository:
 
     async def active_ids(self) -> Sequence[str]:
         return self.repo.active_ids()
+
+    async def active_versions(self) -> Mapping[str, int]:
+        return self.repo.active_versions()
 
     async def put_order(self, order: Order) -> None:
         self.repo.put_order(order)

@@ -49,6 +49,8 @@ def _to_line_quantities(
 
     Pairs that do not make a valid ``LineQuantity`` stay pairs, for the owner to report.
     """
+    if value.__class__ is tuple and all(item.__class__ is LineQuantity for item in value):
+        return value  # already converted (values pass theirs on): nothing to build
     if isinstance(value, Mapping):
         value = list(value.items())
     if isinstance(value, (list, tuple)):

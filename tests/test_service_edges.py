@@ -327,6 +327,25 @@ def test_an_acceptance_whose_sourcing_is_refused_is_settled_alone(
     assert work.status is WorkStatus.SHIPPED
 
 
+def test_a_source_left_failed_after_a_retried_request_is_retried_on_request() -> None:
+    world = World()
+    world.in_warehouse("SZ-PC-1501-B")
+    down = PermanentAdapterError("supplier", "submit_request", "the API is down")
+    world.supplier.fail_next("submit_request", down)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    assert world.work(FO_ID).holds  # the request failed for good; the merchant retries it
+    world.supplier.fail_next("stock", PermanentAdapterError("supplier", "stock", "down"), times=2)
+    world.handle(RetryFailedEffects(key="r-1", fulfillment_order_id=FO_ID))
+    work = world.work(FO_ID)
+    # Named after the request, not after its retry (whose "~1" would read as a retry of it).
+    assert "then:source:e1-submit_request" in [effect.id for effect in work.effects]
+    assert work.holds  # the source failed for good too; the merchant retries again
+    world.handle(RetryFailedEffects(key="r-2", fulfillment_order_id=FO_ID))
+    work = world.work(FO_ID)
+    assert work.holds == ()
+    assert work.status is WorkStatus.SHIPPED
+
+
 class _JunkStockOnce(FakeSupplier):
     """A supplier whose first stock answer is not a stock status."""
 

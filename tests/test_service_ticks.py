@@ -4,6 +4,7 @@ breach or restock date comes. It must do exactly what a tick that loads every wo
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -161,3 +162,14 @@ def test_the_async_service_wants_active_versions_awaitable() -> None:
             suppliers=[world.primary, world.backup],
         )
     assert "active_versions" in str(caught.value)
+
+
+def test_the_async_service_on_a_repository_without_versions_ticks_as_before() -> None:
+    world = _world(versions=False)
+    world.in_warehouse(CASE)
+    service = world.async_service()
+    asyncio.run(service.handle(OrderPlaced(key="o-1", order=_order(1, missing_zip=False))))
+    world.clock.advance(days=1)
+    asyncio.run(service.handle(Tick(key="t-1")))
+    assert "active_versions" not in world.repository.calls
+    assert "active_ids" in world.repository.calls

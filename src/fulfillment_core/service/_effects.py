@@ -217,7 +217,8 @@ def _submit(
             # applied): a source effect reads it next, named after this one so that it takes
             # no number (the effects after it keep the ids they have when all goes well).
             units = {line.line_id: line.open for line in session.fo.lines if line.open}
-            session.schedule(EffectKind.SOURCE, id=continued(effect.id, "source"), quantities=units)
+            source_id = continued(base_id(effect.id), "source")  # a retry's too: its own tries
+            session.schedule(EffectKind.SOURCE, id=source_id, quantities=units)
             return "accepted; the stock is read next"
         reason = answer.reason or "no reason given"
         remaining = {line.line_id: line.remaining for line in session.fo.lines if line.remaining}

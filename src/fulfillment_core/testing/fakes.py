@@ -1151,6 +1151,9 @@ class AsyncInMemoryRepository:
 
     def __init__(self, repo: InMemoryRepository | None = None) -> None:
         self.repo = repo if repo is not None else InMemoryRepository()
+        if not callable(getattr(self.repo, "active_versions", None)):
+            # Offer the optional method only as the wrapped repository does.
+            self.active_versions = None  # type: ignore[method-assign,assignment]
 
     async def get(self, fulfillment_order_id: str) -> FulfillmentOrder:
         return self.repo.get(fulfillment_order_id)

@@ -460,7 +460,9 @@ class _Simulation:
             return
         self.packing.add(fo.id)
         scenario = self.scenario
-        rng = self.stream("pack", fo.id, fo.version)
+        # Drawn by the work and the parcels it sent before, not its version: how many events
+        # the library records on the way must not change the shop's luck.
+        rng = self.stream("pack", fo.id, len(fo.shipments))
         days = rng.randint(scenario.processing_days.min_days, scenario.processing_days.max_days)
         handover = self.calendar.add_business_days(self.clock.now(), days)
         self.schedule(self.seconds(handover), "pack", fo.id)
@@ -512,7 +514,12 @@ class _Simulation:
         """Plan the carrier's scans for a parcel that just left, as tracking messages."""
         number = fulfillment.tracking_numbers[0]
         service = self.carrier.sold.pop(number)
-        scenario, rng = self.scenario, self.stream("parcel", number)
+        # Drawn by the work and which of its parcels this is, not the tracking number: labels
+        # bought in another order (another policy) must not swap the parcels' incidents.
+        work = self.repository.fulfillment_orders[fulfillment.fulfillment_order_id]
+        nth = next(i for i, s in enumerate(work.shipments) if s.id == fulfillment.shipment_id)
+        scenario = self.scenario
+        rng = self.stream("parcel", fulfillment.fulfillment_order_id, nth)
         start = self.seconds(self.clock.now())
         day = 86400.0
         transit = rng.randint(service.transit.min_days, service.transit.max_days) * day

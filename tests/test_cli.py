@@ -314,6 +314,19 @@ def test_a_simulation_collects_garbage_in_batches_and_the_settings_come_back_aft
     assert gc.get_freeze_count() == 0
 
 
+def test_a_simulation_checkpoint_freezes_what_is_alive_then() -> None:
+    import gc
+
+    from fulfillment_core.cli import _batch_collection
+
+    with _batch_collection() as checkpoint:
+        frozen = gc.get_freeze_count()
+        alive = [[index] for index in range(1000)]  # tracked by the collector
+        checkpoint()
+        assert gc.get_freeze_count() >= frozen + len(alive)
+    assert gc.get_freeze_count() == 0
+
+
 def test_objects_the_process_froze_itself_stay_frozen_after_a_simulation() -> None:
     import gc
 
@@ -322,7 +335,9 @@ def test_objects_the_process_froze_itself_stay_frozen_after_a_simulation() -> No
     gc.freeze()  # the host's own choice
     try:
         frozen = gc.get_freeze_count()
-        with _batch_collection():
+        with _batch_collection() as checkpoint:
+            assert gc.get_freeze_count() == frozen
+            checkpoint()
             assert gc.get_freeze_count() == frozen
         assert gc.get_freeze_count() == frozen
     finally:

@@ -321,31 +321,37 @@ def _read_scenario(path: str | None, *, base: Scenario | None = None) -> Scenari
 
 
 #: The garbage collector's thresholds for a simulation (Python's default: 700, 10, 10).
-_BATCH_GC_THRESHOLDS = (20_000, 10, 10)
+_BATCH_GC_THRESHOLDS = (100_000, 20, 10)
 
 
 @contextlib.contextmanager
-def _batch_collection() -> Iterator[None]:
+def _batch_collection() -> Iterator[Callable[[], None]]:
     """Collect garbage less often while a simulation runs, as batch jobs do.
 
     A simulation keeps every order in flight alive (tens of thousands of aggregates at the
-    100,000-order pace) and makes few reference cycles, yet Python's default thresholds
-    start a collection every 700 allocations, and a full one traverses everything alive.
-    This freezes what is loaded (the library, the scenario) out of the collector's sight
-    (unless the process froze objects of its own) and raises the first threshold; both are
+    100,000-order pace) and makes no reference cycles of its own, yet Python's default
+    thresholds start a collection every 700 allocations, and the older generations'
+    collections traverse everything alive. This freezes what is loaded (the library, the
+    scenario) out of the collector's sight and raises the thresholds; it yields a
+    *checkpoint* to call between batches of orders, which freezes what is alive then too
+    (orders in flight stay alive for days of the run; the ones that end are freed by their
+    reference counts all the same). Freezing is done only when the process had frozen
+    nothing of its own (unfreezing cannot tell its objects from ours). Everything is
     restored after. The command line runs every simulation in it;
-    :func:`~fulfillment_core.simulate.simulate` itself never touches the
-    collector (a library must not change its host's process).
+    :func:`~fulfillment_core.simulate.simulate` itself never touches the collector (a
+    library must not change its host's process).
     """
     before = gc.get_threshold()
-    # Unfreezing cannot tell our objects from any the process froze itself: freeze only if
-    # it had frozen none.
     freezing = gc.get_freeze_count() == 0
-    if freezing:
-        gc.freeze()
+
+    def checkpoint() -> None:
+        if freezing:
+            gc.freeze()
+
+    checkpoint()
     gc.set_threshold(*_BATCH_GC_THRESHOLDS)
     try:
-        yield
+        yield checkpoint
     finally:
         gc.set_threshold(*before)
         if freezing:
@@ -354,15 +360,15 @@ def _batch_collection() -> Iterator[None]:
 
 def _run(scenario: Scenario, err: TextIO, show: bool) -> tuple[Report, float]:
     started = time.perf_counter()
-    progress = None
-    if show:
+    with _batch_collection() as checkpoint:
 
         def progress(placed: int, total: int) -> None:
-            spent = time.perf_counter() - started
-            err.write(f"simulate: {placed:,} of {total:,} orders placed ({spent:.1f} s)\n")
-            err.flush()
+            checkpoint()  # every tenth of the orders
+            if show:
+                spent = time.perf_counter() - started
+                err.write(f"simulate: {placed:,} of {total:,} orders placed ({spent:.1f} s)\n")
+                err.flush()
 
-    with _batch_collection():
         report = simulate(scenario, progress=progress)
     return report, time.perf_counter() - started
 

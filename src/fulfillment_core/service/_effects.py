@@ -211,7 +211,7 @@ def _submit(
             session.apply(WorkAccepted)
             if not _sourcing_due(session):
                 return "accepted"
-            if ahead is not None and apply.sources:  # type: ignore[attr-defined]
+            if ahead is not None:
                 return f"accepted; {_apply_sourcing(session, *ahead, checking=False)}"
             # The stock could not be read with the acceptance (or what was read could not be
             # applied): a source effect reads it next, named after this one so that it takes
@@ -231,8 +231,16 @@ def _submit(
             )
         return f"rejected: {reason}"
 
+    def without_sourcing() -> bool:
+        """Settle the acceptance alone from now on; whether it was to source too."""
+        nonlocal ahead
+        sourcing, ahead = ahead is not None, None
+        return sourcing
+
+    # Attributes, not names the closure reads: a function that reads itself is a reference
+    # cycle, left to the garbage collector with everything it holds.
     apply.landed = answer.accepted  # type: ignore[attr-defined]
-    apply.sources = ahead is not None  # type: ignore[attr-defined]
+    apply.without_sourcing = without_sourcing  # type: ignore[attr-defined]
     return apply
 
 

@@ -369,10 +369,10 @@ class Flows:
             unused = [label.tracking_number for label in error.labels]
             answered = error.shipment_ids
         except FulfillmentError as error:  # the work moved on since: nothing to apply
-            if getattr(result, "sources", False):
+            without_sourcing = getattr(result, "without_sourcing", None)
+            if without_sourcing is not None and without_sourcing():
                 # An acceptance whose sourcing the work refused: settle the acceptance alone
                 # (the sourcing goes as its own effect) rather than lose it.
-                result.sources = False  # type: ignore[attr-defined]
                 return self._settle_effect(fo, effect, now, failure, result)
             note = f"overtaken: {error}"
         else:

@@ -477,12 +477,23 @@ def promise_dates(
     check.done("promise_dates")
     assert isinstance(processing, DayRange)
     assert isinstance(transit, DayRange)
-    ship_by_earliest = calendar.add_business_days(placed_at, processing.min_days)
-    ship_by = calendar.add_business_days(placed_at, processing.max_days)
+    ship_by_earliest, deliver_by_earliest = _promised_by(
+        calendar, placed_at, processing.min_days, transit.min_days
+    )
+    ship_by, deliver_by = _promised_by(calendar, placed_at, processing.max_days, transit.max_days)
     return Promise(
         placed_at=to_datetime(placed_at),
         ship_by_earliest=ship_by_earliest,
         ship_by=ship_by,
-        deliver_by_earliest=_plus_calendar_days(calendar, ship_by_earliest, transit.min_days),
-        deliver_by=_plus_calendar_days(calendar, ship_by, transit.max_days),
+        deliver_by_earliest=deliver_by_earliest,
+        deliver_by=deliver_by,
     )
+
+
+def _promised_by(
+    calendar: BusinessCalendar, placed_at: dt.datetime, processing_days: int, transit_days: int
+) -> tuple[pendulum.DateTime, pendulum.DateTime]:
+    """One end of :func:`promise_dates` (arguments already checked): shipped by, delivered by.
+    The simulator judges every delivered order by the late end, without a ``Promise``."""
+    ship_by = calendar.add_business_days(placed_at, processing_days)
+    return ship_by, _plus_calendar_days(calendar, ship_by, transit_days)

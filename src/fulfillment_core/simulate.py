@@ -32,7 +32,7 @@ import attrs
 import pendulum
 
 from ._notice import Notification
-from .calendar import BusinessCalendar, promise_dates
+from .calendar import BusinessCalendar, _promised_by
 from .catalog import CatalogEntry, SkuSource, SupplierCatalog
 from .exceptions import NoQualifyingServiceError, Problem, ValidationError
 from .fulfillment import (
@@ -613,7 +613,9 @@ class _Simulation:
             report.processing_days[processing] += 1
             delivered = [(s, s.tracking.delivered_at()) for s in shipments]
             if all(at is not None for _, at in delivered):
-                transits = [(at - s.label_created_at, s) for s, at in delivered if at]
+                transits = [  # the stdlib's subtraction: a timedelta, not an interval
+                    (dt.datetime.__sub__(at, s.label_created_at), s) for s, at in delivered if at
+                ]
                 longest = max(transits, key=lambda pair: pair[0])
                 report.shipping_days[
                     max(_weekdays_between(s.label_created_at, at) for s, at in delivered if at)
@@ -639,15 +641,19 @@ class _Simulation:
         promised (shipping), or both."""
         scenario, report = self.scenario, self.report
         handed, last = ends  # the last parcel handed over, the last delivered
-        promise = promise_dates(
-            order.placed_at, self.calendar, scenario.processing_days, scenario.transit_days
+        # promise_dates' late end (the scenario's ranges were checked when it was built)
+        ship_by, deliver_by = _promised_by(
+            self.calendar,
+            order.placed_at,
+            scenario.processing_days.max_days,
+            scenario.transit_days.max_days,
         )
         report.delivered += 1
-        if last <= promise.deliver_by:
+        if last <= deliver_by:
             report.on_time += 1
             return
         causes: set[str] = set()
-        if handed > promise.ship_by:
+        if handed > ship_by:
             history = [event for fo in works for event in fo.history]
             if any(
                 isinstance(e, HoldPlaced) and e.hold.reason is HoldReason.INCORRECT_ADDRESS
@@ -667,13 +673,12 @@ class _Simulation:
 
 def _weekdays_between(start: dt.datetime, end: dt.datetime) -> int:
     """Monday-to-Friday days after ``start``'s date up to and including ``end``'s (UTC)."""
-    first, last = start.date(), end.date()
+    first, last = start.toordinal(), end.toordinal()  # ordinals: no pendulum interval
     if last <= first:
         return 0
-    days = (last - first).days
-    weeks, extra = divmod(days, 7)
+    weeks, extra = divmod(last - first, 7)
     count = weeks * 5
-    weekday = first.weekday()
+    weekday = (first + 6) % 7  # ordinal 1 is a Monday
     for offset in range(1, extra + 1):
         if (weekday + offset) % 7 < 5:
             count += 1

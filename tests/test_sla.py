@@ -32,16 +32,16 @@ SLA = SlaThresholds(processing_days=3, shipping_days=15)
 CALENDARS = {"sup-sz-01": BusinessCalendar.of(make_supplier())}
 
 
-def work() -> FulfillmentOrder:
+def work(at: pendulum.DateTime = T0) -> FulfillmentOrder:
     fo = FulfillmentOrder.open(
         "fo-1",
         order_id="o-1",
         supplier_id="sup-sz-01",
         lines=[FulfillmentLine.new("line-1", 2)],
-        at=T0,
+        at=at,
     )
-    fo.submit(at=T0)
-    fo.accept(at=T0)
+    fo.submit(at=at)
+    fo.accept(at=at)
     return fo
 
 
@@ -216,15 +216,7 @@ _ZONED = {
 
 
 def _in_state(state: str, at: pendulum.DateTime, parcel_hours: int) -> FulfillmentOrder:
-    fo = FulfillmentOrder.open(
-        "fo-1",
-        order_id="o-1",
-        supplier_id="sup-sz-01",
-        lines=[FulfillmentLine.new("line-1", 2)],
-        at=at,
-    )
-    fo.submit(at=at)
-    fo.accept(at=at)
+    fo = work(at)
     if state == "held":
         hold = Hold("incorrect_address", "shipping_address.zip", "customer", "zip?")
         fo.place_hold(hold, at=at.add(hours=parcel_hours))

@@ -937,7 +937,7 @@ class Flows:
             versions = _checked_versions((yield from ask("repository", "active_versions")))
             quiet = self._quiet
             for fo_id in quiet.keys() - versions.keys():  # settled since: forget it
-                del quiet[fo_id]
+                quiet.pop(fo_id, None)  # (another tick on this service may have, too)
             ids = [
                 fo_id
                 for fo_id, version in versions.items()

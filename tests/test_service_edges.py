@@ -1778,3 +1778,20 @@ def test_a_tick_notes_work_of_a_supplier_it_has_no_calendar_for_and_ticks_the_re
     assert note.startswith("fo-elsewhere:")
     assert "has no calendar for supplier 'sup-gone'" in note
     assert ("merchant", NotificationKind.SHIPPING_DELAYED.value) in world.told()
+
+
+def test_a_restock_check_failed_for_good_under_a_tick_key_with_a_tilde_can_be_retried() -> None:
+    world = World()
+    world.out_of_stock("SZ-PC-1501-B", restock_in_days=1)
+    world.handle(OrderPlaced(key="o-1", order=make_order()))
+    world.clock.advance(days=2)
+    world.supplier.fail_next("stock", PermanentAdapterError("supplier", "stock", "down"))
+    world.handle(Tick(key="nightly~1"))  # "~1" marks a first retry in effect ids
+    held = world.work(FO_ID)
+    (failed, _), *_ = held.failed_effects
+    assert failed.kind.value == "check_restock"
+    world.in_warehouse("SZ-PC-1501-B")
+    world.handle(RetryFailedEffects(key="r-1", fulfillment_order_id=FO_ID))
+    work = world.work(FO_ID)
+    assert work.holds == ()
+    assert work.status is WorkStatus.SHIPPED

@@ -87,6 +87,7 @@ from ._session import (
     fit_id,
     is_data_hold,
     last_request_reason,
+    named,
     note_text,
     place_holds,
     purchase_units,
@@ -983,7 +984,7 @@ class Flows:
                 # Asked again on every tick while the date is past and no answer is pending.
                 session.schedule(
                     EffectKind.CHECK_RESTOCK,
-                    id=f"restock:{line_id}:{message.key}",
+                    id=named("restock", line_id, message.key),
                     quantities={line_id: units},
                 )
 
@@ -1065,7 +1066,7 @@ def _quiet_until(session: Session, calendar: BusinessCalendar) -> pendulum.DateT
 
 def _breach_effect_id(kind: DelayKind, shipment_id: str | None) -> str:
     """The id of the notification a tick sends for a breach (once per work and parcel)."""
-    return f"breach:{kind.value}:{shipment_id or '-'}"
+    return named("breach", kind.value, shipment_id or "-")
 
 
 def _kept(

@@ -84,6 +84,12 @@ def continued(effect_id: str, what: str) -> str:
     return _effect_id(f"{_CONTINUED}{what}:{effect_id}")
 
 
+def named(*parts: str) -> str:
+    """An effect id made of names from outside (a tick's key, a parcel's id), joined by ``:``.
+    ``~`` marks a retry in effect ids (``base_id``), so it is kept out of them."""
+    return ":".join(part.replace("~", "-") for part in parts)
+
+
 def base_id(effect_id: str) -> str:
     """The id of the effect ``effect_id`` retries (``e3-purchase~1`` retries ``e3-purchase``):
     the port calls of a retry keep its idempotency keys, so a call that went through before is

@@ -950,6 +950,9 @@ class Flows:
         to_drain: list[FulfillmentOrder | str] = []
         notes: list[str] = []
 
+        # What this does for a work that does not change may depend on the time only through
+        # what _quiet_until knows (breaches, restock dates): teach it anything new, or ticks
+        # that pass over quiet work will miss it (tests/test_service_ticks.py compares them).
         def decide(session: Session) -> None:
             fo = session.fo
             calendar = setup.calendars.get(fo.supplier_id)

@@ -327,6 +327,22 @@ def test_a_simulation_checkpoint_freezes_what_is_alive_then() -> None:
     assert gc.get_freeze_count() == 0
 
 
+def test_garbage_in_cycles_before_a_simulation_is_collected_not_frozen() -> None:
+    import weakref
+
+    from fulfillment_core.cli import _batch_collection
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # type: ignore[attr-defined]  # a cycle only the collector frees
+    gone = weakref.ref(node)
+    del node  # as a previous run's simulation is, with --compare
+    with _batch_collection():
+        assert gone() is None  # collected, not frozen for the whole run
+
+
 def test_objects_the_process_froze_itself_stay_frozen_after_a_simulation() -> None:
     import gc
 

@@ -6,6 +6,7 @@ import gc
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -330,11 +331,11 @@ def test_failed_delivery_attempts_reach_the_customer() -> None:
     )
 
 
-def _cyclic_garbage_after(orders: int) -> int:
+def _cyclic_garbage_after(orders: int, **scenario: Any) -> int:
     gc.collect()
     gc.disable()
     try:
-        simulate(Scenario(orders=orders, days=3))
+        simulate(Scenario(orders=orders, days=3, **scenario))
         gc.set_debug(gc.DEBUG_SAVEALL)
         return gc.collect()
     finally:
@@ -343,9 +344,35 @@ def _cyclic_garbage_after(orders: int) -> int:
         gc.enable()
 
 
-def test_a_simulation_makes_no_reference_cycles_per_order() -> None:
+_TROUBLED = {  # every path an order can take: held, cancelled, switched, held at customs...
+    "missing_data_share": 0.4,
+    "cancel_share": 0.3,
+    "customs_hold_share": 0.3,
+    "delay_share": 0.3,
+    "failed_delivery_share": 0.3,
+    "use_backup_suppliers": True,
+}
+
+
+@pytest.mark.parametrize("scenario", [{}, _TROUBLED], ids=["default", "troubled"])
+def test_a_simulation_makes_no_reference_cycles_per_order(scenario: dict[str, Any]) -> None:
     # The command keeps what is alive out of the collector's sight between checkpoints:
     # cycles made per order would pile up. Only the run's own objects may be left (the
     # scenario's products, the report), nearly the same whatever the number of orders.
-    fewer, more = _cyclic_garbage_after(150), _cyclic_garbage_after(450)
+    fewer, more = _cyclic_garbage_after(150, **scenario), _cyclic_garbage_after(450, **scenario)
     assert more - fewer < 30, f"{more - fewer} more objects left in cycles by 300 more orders"
+
+
+def test_purchases_of_orders_counted_before_their_goods_arrive_are_forgotten_too() -> None:
+    from fulfillment_core.simulate import _Simulation
+
+    simulation = _Simulation(Scenario(orders=400, days=5, cancel_share=0.3), None)
+    simulation.run()
+    now = simulation.clock.now()
+    kept = [
+        confirmation
+        for gateway in simulation.gateways
+        for confirmation in gateway.confirmed.values()
+        if confirmation.ready_by < now  # arrived during the run
+    ]
+    assert kept == []

@@ -360,10 +360,10 @@ class _Simulation:
             return
         message: Message = payload
         order_id = getattr(message, "order_id", None) or self.order_of(message)
-        if order_id is not None and order_id not in self.pending:
-            return  # the order was counted and forgotten: the message comes too late
-        self.handle(message)
-        if isinstance(message, PurchaseArrived):
+        if order_id is None or order_id in self.pending:
+            self.handle(message)
+        # else: the order was counted and forgotten, the message comes too late
+        if isinstance(message, PurchaseArrived):  # the suppliers forget the purchase either way
             for gateway in self.gateways:
                 gateway.arrived(message.purchase_id)
 

@@ -100,22 +100,22 @@ class World:
         }
         return FulfillmentService(**{**arguments, **self.options, **options})
 
-    def async_service(self) -> AsyncFulfillmentService:
-        return AsyncFulfillmentService(
-            repository=AsyncInMemoryRepository(self.repository),
-            storefront=AsyncFakeStorefront(self.storefront),
-            gateways={
+    def async_service(self, **options: Any) -> AsyncFulfillmentService:
+        arguments: dict[str, Any] = {
+            "repository": AsyncInMemoryRepository(self.repository),
+            "storefront": AsyncFakeStorefront(self.storefront),
+            "gateways": {
                 PRIMARY: AsyncFakeSupplier(self.supplier),
                 BACKUP: AsyncFakeSupplier(self.backup_supplier),
             },
-            carrier=AsyncFakeCarrier(self.carrier),
-            notifier=AsyncFakeNotifier(self.notifier),
-            clock=AsyncFakeClock(self.clock),
-            policy=self.policy,
-            catalog=self.catalog,
-            suppliers=[self.primary, self.backup],
-            **self.options,
-        )
+            "carrier": AsyncFakeCarrier(self.carrier),
+            "notifier": AsyncFakeNotifier(self.notifier),
+            "clock": AsyncFakeClock(self.clock),
+            "policy": self.policy,
+            "catalog": self.catalog,
+            "suppliers": [self.primary, self.backup],
+        }
+        return AsyncFulfillmentService(**{**arguments, **self.options, **options})
 
     def handle(self, message: Message) -> Outcome:
         return self.service.handle(message)

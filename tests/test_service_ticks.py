@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from fulfillment_core import WorkStatus
 from fulfillment_core.exceptions import ValidationError
 from fulfillment_core.messages import OrderDataUpdated, OrderPlaced, Tick
-from fulfillment_core.testing import InMemoryRepository, make_address, make_line, make_order
+from fulfillment_core.testing import (
+    AsyncInMemoryRepository,
+    InMemoryRepository,
+    make_address,
+    make_line,
+    make_order,
+)
 
 from service_world import World
 
@@ -148,19 +154,9 @@ def test_the_async_service_wants_active_versions_awaitable() -> None:
             return {}
 
     world = World()
-    service = world.async_service()
+    repository = SyncVersions(AsyncInMemoryRepository(world.repository))
     with pytest.raises(ValidationError) as caught:
-        type(service)(
-            repository=SyncVersions(service._ports["repository"]),
-            storefront=service._ports["storefront"],
-            gateways=service._gateways,
-            carrier=service._ports["carrier"],
-            notifier=service._ports["notifier"],
-            clock=service._ports["clock"],
-            policy=world.policy,
-            catalog=world.catalog,
-            suppliers=[world.primary, world.backup],
-        )
+        world.async_service(repository=repository)
     assert "active_versions" in str(caught.value)
 
 

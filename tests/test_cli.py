@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import os
 import subprocess
 import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from fulfillment_core import Order, SupplierCatalog, __version__, to_dict
+from fulfillment_core import Order, SupplierCatalog, __version__, cli, to_dict
 from fulfillment_core.cli import DEMO_ORDERS, DEMO_SUPPLIER, main, run_demo
+from fulfillment_core.scenario import Scenario
 
 
 def test_the_demo_checks_three_orders_and_says_what_holds_them() -> None:
@@ -358,3 +363,92 @@ def test_objects_the_process_froze_itself_stay_frozen_after_a_simulation() -> No
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+# --------------------------------------------------------------------------- worker processes
+
+
+def test_worker_processes_print_the_very_report_of_one_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ("simulate", "--orders", "240", "--days", "4", "--seed", "5", "--json", "--quiet")
+    code, alone, _ = _run(capsys, *args, "--workers", "1")
+    assert code == 0
+    code, shared, err = _run(capsys, *args, "--workers", "3")
+    assert (code, err) == (0, "")
+    assert shared == alone
+
+
+def test_the_workers_default_to_one_per_5000_orders_up_to_the_cpus(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cli.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert cli._workers(Scenario(orders=4_999), None) == 1
+    assert cli._workers(Scenario(orders=12_000), None) == 2
+    assert cli._workers(Scenario(orders=100_000), None) == 4
+    assert cli._workers(Scenario(orders=3), 8) == 3  # asked for: no more than the orders
+    monkeypatch.delattr(cli.os, "sched_getaffinity")
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: None)
+    assert cli._workers(Scenario(orders=100_000), None) == 1
+
+
+def _die(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> None:
+    """A worker that dies before it reports (spawned: found here by its module's name)."""
+    if shard == 1:
+        os._exit(3)
+    cli._shard(scenario, shard, shards, pipe)
+
+
+def test_a_worker_that_dies_is_an_error_naming_its_shard_not_a_trace(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_shard", _die)
+    code, out, err = _run(capsys, "simulate", "--orders", "30", "--workers", "2", "--quiet")
+    assert code == 1
+    assert out == ""
+    assert err == (
+        "fulfillment-core: error: simulation shard 2 of 2 failed: it stopped with exit code 3"
+        " before it reported\n"
+    )
+
+
+def test_a_worker_whose_simulation_raises_sends_the_trace_instead_of_a_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the shop burned down")
+
+    monkeypatch.setattr(cli, "simulate", broken)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    cli._shard(Scenario(orders=5), 0, 1, sending)
+    kind, trace = receiving.recv()
+    assert kind == "failed"
+    assert trace.startswith("Traceback")
+    assert trace.endswith("RuntimeError: the shop burned down")
+    with pytest.raises(cli._WorkerError) as raised:
+        cli._gather([_sent(("failed", trace))], 5, lambda placed, total: None)
+    assert raised.value.args == (0, trace)
+    receiving.close()
+
+
+def _sent(*messages: tuple[str, Any]) -> Connection:
+    """A pipe's receiving end with ``messages`` waiting, its sending end closed."""
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    for message in messages:
+        sending.send(message)
+    sending.close()
+    return receiving
+
+
+def test_workers_progress_is_told_at_each_tenth_of_all_the_orders() -> None:
+    told: list[tuple[int, int]] = []
+    first = _sent(*[("placed", n) for n in range(5, 55, 5)], ("report", "first"))
+    second = _sent(*[("placed", n) for n in range(5, 55, 5)], ("report", "second"))
+    reports = cli._gather([first, second], 100, lambda placed, total: told.append((placed, total)))
+    assert reports == ["first", "second"]  # in shard order, whichever came first
+    assert len(told) == 10
+    assert [placed for placed, _ in told] == sorted({placed for placed, _ in told})
+    assert told[-1] == (100, 100)
+    with pytest.raises(cli._WorkerError) as raised:  # a pipe that ends without a report
+        cli._gather([_sent(("placed", 1))], 100, lambda placed, total: None)
+    assert raised.value.args == (0, "")

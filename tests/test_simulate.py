@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fulfillment_core.exceptions import ValidationError
-from fulfillment_core.policy import ServiceStrategy
+from fulfillment_core.policy import ServiceStrategy, SplitMode
 from fulfillment_core.scenario import _SECTIONS, Scenario, load_scenario
 from fulfillment_core.simulate import Report, percentile, simulate
 from fulfillment_core.supplier import DayRange
@@ -376,3 +379,114 @@ def test_purchases_of_orders_counted_before_their_goods_arrive_are_forgotten_too
         if confirmation.ready_by < now  # arrived during the run
     ]
     assert kept == []
+
+
+# --------------------------------------------------------------------------- shards
+
+_shares = st.tuples(*[st.integers(0, 4)] * 4).filter(any)
+
+
+@st.composite
+def _scenarios(draw: st.DrawFn) -> Scenario:
+    stock = draw(_shares)
+    return Scenario(
+        seed=draw(st.integers(0, 10_000)),
+        orders=draw(st.integers(1, 40)),
+        days=draw(st.integers(1, 4)),
+        tick_hours=draw(st.sampled_from([1, 7, 24, 60])),
+        missing_data_share=draw(st.sampled_from([0.0, 0.3, 1.0])),
+        cancel_share=draw(st.sampled_from([0.0, 0.3, 1.0])),
+        products=draw(st.integers(1, 12)),
+        warehouse_share=stock[0] / sum(stock),
+        factory_share=stock[1] / sum(stock),
+        out_of_stock_share=stock[2] / sum(stock),
+        discontinued_share=1 - sum(stock[:3]) / sum(stock),
+        customs_hold_share=draw(st.sampled_from([0.0, 0.5])),
+        delay_share=draw(st.sampled_from([0.0, 0.5])),
+        failed_delivery_share=draw(st.sampled_from([0.0, 0.5])),
+        max_restock_wait_days=draw(st.sampled_from([0, 5, 30])),
+        use_backup_suppliers=draw(st.booleans()),
+        split=draw(st.sampled_from(list(SplitMode))),
+        service_strategy=draw(st.sampled_from(list(ServiceStrategy))),
+    )
+
+
+def _whole_and_shards(scenario: Scenario, shards: int) -> tuple[Report, Report]:
+    parts = [simulate(scenario, shard=shard, shards=shards) for shard in range(shards)]
+    return simulate(scenario), Report.combined(reversed(parts))
+
+
+@settings(max_examples=40)
+@given(scenario=_scenarios(), shards=st.integers(1, 5))
+def test_the_shards_of_a_run_add_up_to_exactly_the_whole_run(
+    scenario: Scenario, shards: int
+) -> None:
+    whole, combined = _whole_and_shards(scenario, shards)
+    assert combined.as_dict() == whole.as_dict()
+    assert combined.in_flight == whole.in_flight
+
+
+def test_shards_split_the_default_shop_exactly_too() -> None:
+    whole, combined = _whole_and_shards(Scenario(orders=900, days=6, seed=11), 3)
+    assert combined.as_dict() == whole.as_dict()
+    assert 0 < whole.peak_in_flight < 900
+
+
+def test_each_shard_places_every_nth_order_from_its_own() -> None:
+    parts = [simulate(Scenario(orders=10, days=1), shard=k, shards=4) for k in range(4)]
+    assert [part.placed for part in parts] == [3, 3, 2, 2]
+    assert [part.part for part in parts] == [(0, 4), (1, 4), (2, 4), (3, 4)]
+
+
+def test_orders_in_flight_are_counted_at_each_tick() -> None:
+    # Ten orders on the first day, none of which can be delivered before the first tick.
+    report = simulate(attrs.evolve(CALM, orders=10, days=1))
+    assert report.in_flight[1] == 10
+    assert report.peak_in_flight == 10
+
+
+def test_a_run_ends_as_its_last_order_is_counted() -> None:
+    # Every product discontinued, no backup: each order is cancelled as it is placed, so the
+    # run ends at the last placing, before any tick (and no tick counts anything in flight).
+    gone = attrs.evolve(
+        CALM, orders=20, days=1, warehouse_share=0.0, discontinued_share=1.0, backup_share=0.0
+    )
+    report = simulate(gone)
+    assert report.by_status == {"cancelled": 20}
+    assert report.simulated_until is not None
+    assert report.simulated_until < pendulum.datetime(2026, 11, 3, tz="UTC")
+    assert "Tick" not in report.messages
+    assert report.peak_in_flight == 0
+
+
+@pytest.mark.parametrize(
+    ("shard", "shards", "path"),
+    [(0, 0, "shards"), (0, True, "shards"), (3, 3, "shard"), (-1, 2, "shard"), (1.0, 2, "shard")],
+)
+def test_a_shard_out_of_range_is_refused_naming_it(shard: Any, shards: Any, path: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        simulate(CALM, shard=shard, shards=shards)
+    assert [problem.path for problem in raised.value.problems] == [path]
+
+
+def test_combining_needs_each_shard_of_one_scenario_once() -> None:
+    small = Scenario(orders=6, days=1)
+    first, second = (simulate(small, shard=k, shards=2) for k in range(2))
+    other = simulate(attrs.evolve(small, seed=2), shard=1, shards=2)
+    for parts, said in [
+        ([], "no shard's report given"),
+        ([first], "are not each of 2 once"),
+        ([first, first], "are not each of 2 once"),
+        ([first, other], "the shards ran different scenarios"),
+    ]:
+        with pytest.raises(ValidationError, match=said):
+            Report.combined(parts)
+    assert Report.combined([second, first]).placed == 6
+
+
+def test_a_shard_with_no_orders_ends_at_once_and_adds_nothing() -> None:
+    one = Scenario(orders=1, days=1, tick_hours=60)
+    empty = simulate(one, shard=1, shards=2)
+    assert (empty.placed, empty.messages, empty.in_flight) == (0, {}, {})
+    whole, combined = _whole_and_shards(one, 3)
+    assert combined.as_dict() == whole.as_dict()

@@ -21,12 +21,15 @@ import argparse
 import contextlib
 import gc
 import json
+import multiprocessing
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar, cast
 
 import attrs
 
@@ -304,6 +307,10 @@ class _UsageError(Exception):
     """A clear error for the user: printed on one line, exit code 2."""
 
 
+class _WorkerError(Exception):
+    """A simulation worker process failed or died: printed, exit code 1."""
+
+
 def _read_scenario(path: str | None, *, base: Scenario | None = None) -> Scenario:
     if path is None:
         return base or Scenario()
@@ -363,19 +370,125 @@ def _batch_collection() -> Iterator[Callable[[], None]]:
             gc.unfreeze()
 
 
-def _run(scenario: Scenario, err: TextIO, show: bool) -> tuple[Report, float]:
+def _workers(scenario: Scenario, asked: int | None) -> int:
+    """The worker processes for a run: as asked (no more than the orders), or one per
+    ``_LONG_RUN`` orders up to the CPUs this process may use. The report is the same whatever
+    the number: only the wall time changes."""
+    if asked is not None:
+        return min(asked, scenario.orders)
+    affinity = getattr(os, "sched_getaffinity", None)
+    cpus = len(affinity(0)) if affinity else (os.cpu_count() or 1)
+    return max(1, min(cpus, scenario.orders // _LONG_RUN))
+
+
+def _run(scenario: Scenario, err: TextIO, show: bool, workers: int = 1) -> tuple[Report, float]:
+    """Simulate ``scenario`` as the command does (in ``workers`` processes when more than
+    one); returns the report and the wall time."""
     started = time.perf_counter()
+
+    def told(placed: int, total: int) -> None:
+        if show:
+            spent = time.perf_counter() - started
+            err.write(f"simulate: {placed:,} of {total:,} orders placed ({spent:.1f} s)\n")
+            err.flush()
+
+    if workers > 1:
+        report = _run_in_workers(scenario, workers, told)
+        return report, time.perf_counter() - started
     with _batch_collection() as checkpoint:
 
         def progress(placed: int, total: int) -> None:
             checkpoint()  # every tenth of the orders
-            if show:
-                spent = time.perf_counter() - started
-                err.write(f"simulate: {placed:,} of {total:,} orders placed ({spent:.1f} s)\n")
-                err.flush()
+            told(placed, total)
 
         report = simulate(scenario, progress=progress)
     return report, time.perf_counter() - started
+
+
+def _run_in_workers(scenario: Scenario, workers: int, told: Callable[[int, int], None]) -> Report:
+    """One shard of the run per worker process (``spawn``: the same start on every platform
+    and no inherited state), their reports combined: exactly the report of one process."""
+    context = multiprocessing.get_context("spawn")
+    pipes: list[Connection] = []
+    processes: list[multiprocessing.process.BaseProcess] = []
+    try:
+        for shard in range(workers):
+            receiving, sending = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_shard,
+                args=(scenario, shard, workers, sending),
+                name=f"fulfillment-core simulate shard {shard + 1} of {workers}",
+                daemon=True,
+            )
+            process.start()
+            sending.close()  # the worker holds the only sending end: its exit is seen here
+            pipes.append(receiving)
+            processes.append(process)
+        try:
+            reports = _gather(pipes, scenario.orders, told)
+        except _WorkerError as error:
+            shard = error.args[0]
+            processes[shard].join(5)
+            code = processes[shard].exitcode
+            detail = error.args[1] or f"it stopped with exit code {code} before it reported"
+            raise _WorkerError(
+                f"simulation shard {shard + 1} of {workers} failed: {detail}"
+            ) from None
+    finally:
+        for started in processes:
+            if started.is_alive():
+                started.terminate()
+            started.join()
+        for pipe in pipes:
+            pipe.close()
+    return Report.combined(reports)
+
+
+def _gather(
+    pipes: Sequence[Connection], total: int, told: Callable[[int, int], None]
+) -> list[Report]:
+    """The workers' reports, in shard order, telling progress at each tenth of ``total``; a
+    worker that fails or ends without its report raises ``_WorkerError(shard, detail)``."""
+    placed = [0] * len(pipes)
+    reports: dict[int, Report] = {}
+    shard_of = {pipe: shard for shard, pipe in enumerate(pipes)}
+    tenths = 0
+    while len(reports) < len(pipes):
+        for ready in wait([pipe for pipe, shard in shard_of.items() if shard not in reports]):
+            pipe = cast(Connection, ready)
+            shard = shard_of[pipe]
+            try:
+                kind, value = cast(tuple[str, Any], pipe.recv())
+            except EOFError:
+                raise _WorkerError(shard, "") from None
+            if kind == "failed":
+                raise _WorkerError(shard, value)
+            if kind == "report":
+                reports[shard] = value
+                continue
+            placed[shard] = value
+            if sum(placed) * 10 // total > tenths:
+                tenths = sum(placed) * 10 // total
+                told(sum(placed), total)
+    return [reports[shard] for shard in range(len(pipes))]
+
+
+def _shard(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> None:
+    """A worker process: simulate one shard, sending its progress and then its report (or
+    what failed) down ``pipe``."""
+    try:
+        with _batch_collection() as checkpoint:
+
+            def progress(placed: int, total: int) -> None:
+                checkpoint()  # every tenth of this shard's orders
+                pipe.send(("placed", placed))
+
+            report = simulate(scenario, progress=progress, shard=shard, shards=shards)
+        pipe.send(("report", report))
+    except Exception:
+        pipe.send(("failed", traceback.format_exc().rstrip()))
+    finally:
+        pipe.close()
 
 
 def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -391,7 +504,7 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # The second scenario changes the first (read both before running either: fail fast).
     other = None if args.compare is None else _read_scenario(args.compare, base=scenario)
     show = args.progress or (not args.quiet and scenario.orders >= _LONG_RUN)
-    report, wall = _run(scenario, err, show)
+    report, wall = _run(scenario, err, show, _workers(scenario, args.workers))
     if other is None:
         if args.json:
             out.write(json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
@@ -401,7 +514,7 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"simulated in {wall:.1f} s\n")
         return 0
     other = attrs.evolve(other, seed=scenario.seed)
-    second, _ = _run(other, err, show)
+    second, _ = _run(other, err, show, _workers(other, args.workers))
     if args.json:
         both = {"a": report.as_dict(), "b": second.as_dict()}
         out.write(json.dumps(both, indent=2, sort_keys=True) + "\n")
@@ -502,6 +615,13 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="print the report as JSON")
     sim.add_argument("--quiet", action="store_true", help="no progress, no wall time")
     sim.add_argument("--progress", action="store_true", help="show progress on stderr")
+    sim.add_argument(
+        "--workers",
+        type=_whole(1),
+        metavar="N",
+        help="worker processes (default: one per 5,000 orders, up to the CPUs); the report is"
+        " the same for any number",
+    )
     diagram = commands.add_parser("diagram", help="print a lifecycle's Mermaid diagram")
     diagram.add_argument(
         "name", nargs="?", default="fulfillment-order", help=f"one of {', '.join(LIFECYCLES)}"
@@ -553,6 +673,8 @@ def _dispatch(
             return 0
     except _UsageError as error:
         _error(parser, str(error))
+    except _WorkerError as error:
+        parser.exit(1, f"{parser.prog}: error: {error}\n")
     parser.print_help(out)
     return 0
 

@@ -9,8 +9,11 @@ the scenario (stock by product, transit times and incidents by draw) and keep no
 the repository forgets each order once all its work is settled, after the :class:`Report` has
 taken its figures. So memory follows the orders in flight, not the orders simulated.
 
-Everything random comes from one ``random.Random(scenario.seed)``, drawn in event order: the
-same scenario gives the same report, to the byte.
+Everything random comes from streams named by the scenario's seed and the thing that draws
+(an order, a packing, a parcel), and no order's work touches another's: the same scenario gives
+the same report, to the byte, and a run can be split into *shards* (every ``shards``-th order,
+from ``shard``) whose reports :meth:`Report.combined` adds up to exactly the whole run's. The
+command line runs the shards in worker processes.
 
 >>> from fulfillment_core.scenario import Scenario
 >>> report = simulate(Scenario(orders=40, days=5, seed=3))
@@ -108,13 +111,75 @@ class Report:
     cancelled_units: Counter[str] = attrs.field(factory=Counter)
     notifications: Counter[tuple[str, str]] = attrs.field(factory=Counter)
     messages: Counter[str] = attrs.field(factory=Counter)
-    #: The most orders in flight at once (placed, not yet settled): what memory follows.
-    peak_in_flight: int = 0
+    #: Orders in flight (placed, not yet settled) at each tick, by the tick's number.
+    in_flight: Counter[int] = attrs.field(factory=Counter)
     simulated_until: pendulum.DateTime | None = None
+    #: Which part of the run this is: ``(shard, shards)``; ``(0, 1)`` is the whole run.
+    part: tuple[int, int] = (0, 1)
 
     @property
     def on_time_rate(self) -> float | None:
         return round(self.on_time / self.delivered, 4) if self.delivered else None
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most orders in flight at a tick: what memory follows (0 before the first tick)."""
+        return max(self.in_flight.values(), default=0)
+
+    @classmethod
+    def combined(cls, parts: Iterable[Report]) -> Report:
+        """The whole run's report from the reports of its shards, one of each.
+
+        Exactly the report a run without shards gives: counts and histograms add up, a tick's
+        orders in flight add up, the ticks are the longest shard's, and the run ends when its
+        last shard does.
+        """
+        reports = sorted(parts, key=lambda report: report.part)
+        if not reports:
+            raise ValidationError(
+                "reports", [Problem("reports", "no shard's report given", "pass every shard's")]
+            )
+        first = reports[0]
+        shards = first.part[1]
+        problems = []
+        if [report.part for report in reports] != [(shard, shards) for shard in range(shards)]:
+            problems.append(
+                Problem(
+                    "reports",
+                    f"shards {[report.part for report in reports]} are not each of {shards} once",
+                    "pass one report of each shard, from simulate(scenario, shard=k, shards=n)",
+                )
+            )
+        if any(report.scenario != first.scenario for report in reports):
+            problems.append(
+                Problem(
+                    "reports",
+                    "the shards ran different scenarios",
+                    "combine the shards of one scenario",
+                )
+            )
+        if problems:
+            raise ValidationError("reports", problems)
+        whole = cls(first.scenario)
+        for report in reports:
+            whole.placed += report.placed
+            whole.delivered += report.delivered
+            whole.on_time += report.on_time
+            whole.by_status.update(report.by_status)
+            whole.processing_days.update(report.processing_days)
+            whole.shipping_days.update(report.shipping_days)
+            whole.delays.update(report.delays)
+            whole.cancelled_units.update(report.cancelled_units)
+            whole.notifications.update(report.notifications)
+            whole.in_flight.update(report.in_flight)
+            for kind, count in report.messages.items():
+                # Every shard ticks on the same clock until it ends: the run's ticks are the
+                # longest shard's, not their sum.
+                so_far = whole.messages[kind]
+                whole.messages[kind] = max(so_far, count) if kind == "Tick" else so_far + count
+        ends = [report.simulated_until for report in reports if report.simulated_until]
+        whole.simulated_until = max(ends) if ends else None
+        return whole
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-safe data (the keys are documented in docs/simulate.md)."""
@@ -220,14 +285,20 @@ def _products(scenario: Scenario, rng: random.Random) -> list[_Product]:
 
 
 class _Simulation:
-    def __init__(self, scenario: Scenario, progress: Callable[[int, int], None] | None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        progress: Callable[[int, int], None] | None,
+        part: tuple[int, int] = (0, 1),
+    ):
         self.scenario = scenario
         self.progress = progress
+        self.part = part
         self.start = pendulum.datetime(
             scenario.start.year, scenario.start.month, scenario.start.day, tz="UTC"
         )
         self.clock = FakeClock(self.start)
-        self.report = Report(scenario)
+        self.report = Report(scenario, part=part)
         self.products = _products(scenario, self.stream("products"))
         self.by_sku = {p.sku: p for p in self.products}
         self.primary = Supplier(
@@ -286,7 +357,7 @@ class _Simulation:
         self.queue: list[tuple[float, int, str, Any]] = []
         self.sequence = itertools.count()
         self.pending: dict[str, Order] = {}  # the orders in flight, with their right data
-        self.next_order = 0
+        self.next_order = part[0]  # this shard's orders: every part[1]-th, from part[0]
 
     # ------------------------------------------------------------------ time and events
 
@@ -316,33 +387,35 @@ class _Simulation:
 
     def run(self) -> Report:
         scenario = self.scenario
-        # One draw per order decides when in its slot it arrives (drawn up front: cheap).
+        shard, shards = self.part
+        # One draw per order decides when in its slot it arrives (drawn up front: cheap; every
+        # shard draws them all, so an order arrives at the same moment in any shard).
         arrivals = self.stream("arrivals")
         self.rng_at_placement = [arrivals.random() for _ in range(scenario.orders)]
         tick = scenario.tick_hours * 3600
         self.schedule(tick, "tick", 1)
         horizon = (scenario.days + _HORIZON_DAYS) * 86400
-        step = max(1, scenario.orders // 10)
-        while True:
+        mine = len(range(shard, scenario.orders, shards))
+        step = max(1, mine // 10)
+        # The run ends as its last order is counted (checked before every step: a shard may
+        # have no orders at all). When a shard is the last to end, its end is the whole run's,
+        # so the shards' reports combine into exactly the whole run's.
+        while self.next_order < scenario.orders or self.pending:
             next_order = (
                 self.placement_time(self.next_order) if self.next_order < scenario.orders else None
             )
             if next_order is not None and (not self.queue or next_order <= self.queue[0][0]):
                 self.clock.set(max(self.clock.now(), self.at(next_order)))
                 self.place(self.next_order)
-                self.next_order += 1
-                if self.progress and self.next_order % step == 0:
-                    self.progress(self.next_order, scenario.orders)
-            elif self.queue:
+                self.next_order += shards
+                if self.progress and self.report.placed % step == 0:
+                    self.progress(self.report.placed, mine)
+            else:  # never empty here: a tick is queued while an order is in flight
                 seconds, _, kind, payload = heapq.heappop(self.queue)
                 if seconds > horizon:
                     break
                 self.clock.set(max(self.clock.now(), self.at(seconds)))
                 self.dispatch(kind, payload, tick)
-            else:
-                break
-            if next_order is None and not self.pending:
-                break
             self.settle()
         self.report.simulated_until = self.clock.now()
         for order_id in list(self.pending):
@@ -354,6 +427,8 @@ class _Simulation:
             self.pack(payload)
             return
         if kind == "tick":
+            # Sampled at the ticks, moments every shard shares, so the shards' counts add up.
+            self.report.in_flight[payload] = len(self.pending)
             self.handle(Tick(key=f"tick-{payload}"))
             if self.next_order < self.scenario.orders or self.pending:
                 self.schedule(payload * tick + tick, "tick", payload + 1)
@@ -414,7 +489,6 @@ class _Simulation:
         )
         self.pending[order_id] = good
         self.report.placed += 1
-        self.report.peak_in_flight = max(self.report.peak_in_flight, len(self.pending))
         now = self.seconds(placed_at)
         if broken:
             hours = rng.randint(scenario.fix_hours.min_days, scenario.fix_hours.max_days)
@@ -866,11 +940,33 @@ class _Notifier:
         self.report.notifications[(notification.audience.value, notification.kind.value)] += 1
 
 
-def simulate(scenario: Scenario, *, progress: Callable[[int, int], None] | None = None) -> Report:
-    """Run ``scenario`` through the service and return its report. ``progress(placed, total)``
-    is called every tenth of the orders. Deterministic: the same scenario, the same report."""
+def simulate(
+    scenario: Scenario,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    shard: int = 0,
+    shards: int = 1,
+) -> Report:
+    """Run ``scenario`` through the service and return its report. Deterministic: the same
+    scenario, the same report.
+
+    ``progress(placed, total)`` is called every tenth of the orders. ``shards`` splits the run:
+    this call places only every ``shards``-th order, from order ``shard`` (counted from 0), and
+    :meth:`Report.combined` adds the reports of all ``shards`` calls up to exactly the report of
+    one call without shards; the calls can run in separate processes (the command line's
+    ``--workers``).
+    """
     if not isinstance(scenario, Scenario):
         raise ValidationError(
             "simulate", [Problem("scenario", "must be a Scenario", "load_scenario(text)")]
         )
-    return _Simulation(scenario, progress).run()
+    problems = []
+    if type(shards) is not int or shards < 1:
+        problems.append(Problem("shards", f"must be a whole number from 1, got {shards!r}", "1"))
+    elif type(shard) is not int or not 0 <= shard < shards:
+        problems.append(
+            Problem("shard", f"must be a whole number from 0 to {shards - 1}, got {shard!r}", "0")
+        )
+    if problems:
+        raise ValidationError("simulate", problems)
+    return _Simulation(scenario, progress, (shard, shards)).run()

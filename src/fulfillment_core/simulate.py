@@ -58,7 +58,7 @@ from .messages import (
     Tick,
     TrackingReported,
 )
-from .order import CustomsInfo, Order
+from .order import CustomsInfo, LineItem, Order
 from .packing import ready_to_ship
 from .policy import ServiceConstraints, ShipmentPolicy, SlaThresholds
 from .ports import (
@@ -74,7 +74,7 @@ from .rollup import rollup
 from .scenario import CarrierService, Scenario
 from .service import FulfillmentService
 from .shipment import LineQuantity
-from .shipping import CarrierQuote, choose_service
+from .shipping import CarrierQuote, ServiceChoice, choose_service
 from .stock import AtFactory, Discontinued, InWarehouse, OutOfStock, StockStatus
 from .supplier import Supplier
 from .testing.factories import make_address, make_contact, make_line
@@ -353,10 +353,21 @@ class _Simulation:
             buys_labels=False,  # the supplier packs and buys the label: see pack()
         )
         self.repository.stored = self.stored
+        # The scenario's quotes are the same for every parcel (fixed prices, no dates), so the
+        # policy's choice among them is too: made once, by the real choose_service.
+        try:
+            self.choice: ServiceChoice | None = choose_service(self.carrier.quotes, self.policy)
+        except NoQualifyingServiceError:
+            self.choice = None
         self.packing: set[str] = set()
         self.queue: list[tuple[float, int, str, Any]] = []
         self.sequence = itertools.count()
         self.pending: dict[str, Order] = {}  # the orders in flight, with their right data
+        # Values are immutable, so orders share the equal ones: every order ships to the same
+        # address, and a line is one of few (its number, product and quantity).
+        self.address, self.unposted = make_address(), make_address(postal_code=None)
+        self.customer = make_contact()
+        self.lines: dict[tuple[int, str, int], LineItem] = {}
         self.next_order = part[0]  # this shard's orders: every part[1]-th, from part[0]
 
     # ------------------------------------------------------------------ time and events
@@ -463,11 +474,10 @@ class _Simulation:
         )
         chosen = rng.sample(self.products, count)
         lines = tuple(
-            make_line(
+            self.line(
                 number,
-                sku=product.sku,
-                title=f"Product {product.sku}",
-                quantity=rng.randint(scenario.quantity.min_days, scenario.quantity.max_days),
+                product.sku,
+                rng.randint(scenario.quantity.min_days, scenario.quantity.max_days),
             )
             for number, product in enumerate(chosen)
         )
@@ -478,15 +488,13 @@ class _Simulation:
             placed_at=placed_at,
             currency="USD",
             line_items=lines,
-            shipping_address=make_address(),
-            contact=make_contact(),
+            shipping_address=self.address,
+            contact=self.customer,
             payment_status="paid",
         )
         broken = rng.random() < scenario.missing_data_share
         cancels = rng.random() < scenario.cancel_share
-        first = (
-            attrs.evolve(good, shipping_address=make_address(postal_code=None)) if broken else good
-        )
+        first = attrs.evolve(good, shipping_address=self.unposted) if broken else good
         self.pending[order_id] = good
         self.report.placed += 1
         now = self.seconds(placed_at)
@@ -501,6 +509,14 @@ class _Simulation:
             )
             self.schedule(now + hours * 3600 + 2, "message", cancel)
         self.handle(OrderPlaced(key=f"{order_id}-placed", order=first))
+
+    def line(self, number: int, sku: str, quantity: int) -> LineItem:
+        key = (number, sku, quantity)
+        line = self.lines.get(key)
+        if line is None:
+            line = make_line(number, sku=sku, title=f"Product {sku}", quantity=quantity)
+            self.lines[key] = line
+        return line
 
     def stock_of(self, supplier_sku: str, backup: bool) -> StockStatus:
         now = self.clock.now()
@@ -560,21 +576,11 @@ class _Simulation:
         fo = self.repository.fulfillment_orders.get(fo_id)
         if fo is None or not self.packable(fo):
             return
-        order = self.pending[fo.order_id]
-        items = {line.line_id: line.in_progress for line in fo.lines if line.in_progress}
-        parcel = ParcelRequest(
-            f"{fo_id}/parcel",
-            "CN",
-            order.shipping_address,
-            120 * sum(items.values()),
-            sum(items.values()),
-        )
-        try:
-            choice = choose_service(self.carrier.quote(parcel), self.policy)
-        except NoQualifyingServiceError:
+        if self.choice is None:
             self.report.messages["no qualifying service"] += 1
             return
-        label = self.carrier.buy(choice.quote)
+        items = {line.line_id: line.in_progress for line in fo.lines if line.in_progress}
+        label = self.carrier.buy(self.choice.quote)
         self.handle(
             LabelBought(
                 key=f"{fo_id}-{label.tracking_number}",
@@ -879,22 +885,14 @@ class _Carrier:
         self.simulation = simulation
         self.services = {(c.carrier, c.service): c for c in simulation.scenario.carriers}
         self.sold: dict[str, CarrierService] = {}  # tracking number: service, until it leaves
+        self.quotes = tuple(
+            CarrierQuote(c.carrier, c.service, c.price, c.transit, c.tracked)
+            for c in self.services.values()
+        )
         self.numbers = itertools.count(1)
 
     def quote(self, parcel: ParcelRequest) -> Sequence[CarrierQuote]:
-        now = self.simulation.clock.now()
-        return tuple(
-            CarrierQuote(
-                c.carrier,
-                c.service,
-                c.price,
-                c.transit,
-                c.tracked,
-                # now.add(days=...) in UTC, with the stdlib's arithmetic (see _Simulation.at)
-                dt.datetime.__add__(now, dt.timedelta(days=c.transit.max_days)),
-            )
-            for c in self.services.values()
-        )
+        return self.quotes  # fixed prices and transit ranges, whatever the parcel
 
     def buy(self, quote: CarrierQuote) -> Label:
         """A label for the quoted service (the supplier buys it, not the service)."""

@@ -4,10 +4,13 @@
 
 Prints, each as the median of ``--rounds`` rounds:
 
-* simulated orders per second for the default scenario at ``--orders`` orders over a
-  proportional number of days (30 days per 1,000 orders), and the wall time that rate implies
-  for 100,000 orders (target: under 60 s); with ``--full``, the real 100,000-order run (the
-  command's: the default 30 days, so tens of thousands of orders in flight), timed once;
+* simulated orders per second in one process for the default scenario at ``--orders`` orders
+  over a proportional number of days (30 days per 1,000 orders);
+* 10,000 orders over 3 days (the pace of 100,000 over 30) in the worker processes the command
+  would use for 100,000 orders, against the same in one process, alternating: the workers'
+  speed-up, and ten times the workers' time as the projection for 100,000 orders (target: under
+  60 s); with ``--full``, the real 100,000-order run (the command's, with its default
+  workers), timed once;
 * the baseline: orders per second placed to delivered straight through the service on the
   fakes (``benchmarks/service.py``), same run, and the ratio (a simulated order sends more
   messages: data fixes, purchases, several scans, ticks);
@@ -35,7 +38,7 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
-from fulfillment_core.cli import _run  # how the command runs a simulation
+from fulfillment_core.cli import _run, _workers  # how the command runs a simulation
 from fulfillment_core.messages import Message
 from fulfillment_core.scenario import Scenario
 from fulfillment_core.service import FulfillmentService, Outcome
@@ -51,8 +54,8 @@ def scenario_for(orders: int, **changes: object) -> Scenario:
 
 
 def seconds_for(scenario: Scenario, rounds: int) -> float:
-    """The median wall time of ``simulate(scenario)``, run as the command runs it (with the
-    garbage collector's batch settings)."""
+    """The median wall time of ``simulate(scenario)``, run as the command runs it in one
+    process (with the garbage collector's batch settings)."""
     times = []
     for _ in range(rounds):
         gc.collect()
@@ -60,11 +63,25 @@ def seconds_for(scenario: Scenario, rounds: int) -> float:
     return statistics.median(times)
 
 
-def as_the_command(scenario: Scenario) -> float:
+def as_the_command(scenario: Scenario, workers: int = 1) -> float:
     """The wall time of one simulation run as ``fulfillment-core simulate`` runs it (its
-    garbage collector settings and checkpoints, no progress shown)."""
-    _, seconds = _run(scenario, io.StringIO(), False)
+    garbage collector settings and checkpoints, no progress shown), in ``workers`` processes."""
+    _, seconds = _run(scenario, io.StringIO(), False, workers)
     return seconds
+
+
+def workers_against_one(rounds: int) -> tuple[int, float, float]:
+    """The command's workers for 100,000 orders, and the median wall times of 10,000 orders
+    over 3 days (the same pace) in that many processes and in one, rounds alternating."""
+    workers = _workers(Scenario(orders=100_000), None)
+    pace = Scenario(orders=10_000, days=3)
+    many, one = [], []
+    for _ in range(rounds):
+        gc.collect()
+        many.append(as_the_command(pace, workers))
+        gc.collect()
+        one.append(as_the_command(pace, 1))
+    return workers, statistics.median(many), statistics.median(one)
 
 
 def peak_bytes(scenario: Scenario) -> int:
@@ -117,6 +134,7 @@ def measure(orders: int, rounds: int, *, full: bool = False) -> dict[str, float]
     simulate(scenario_for(50))  # warm up imports and caches
     seconds = seconds_for(scenario_for(orders), rounds)
     rate = orders / seconds
+    workers, many, one = workers_against_one(rounds)
     base = service_benchmark.per_second(service_benchmark.through_the_service, 300, rounds)
     # Ten orders a day, for 60 days and for 240: past the first three weeks both hold about
     # the same orders in flight.
@@ -126,13 +144,17 @@ def measure(orders: int, rounds: int, *, full: bool = False) -> dict[str, float]
         "simulated_orders_per_s": rate,
         "service_orders_per_s": base,
         "ratio": base / rate,
-        "projected_100k_s": 100_000 / rate,
+        "workers": float(workers),
+        "pace_workers_s": many,
+        "pace_one_s": one,
+        "workers_speedup": one / many,
+        "projected_100k_s": many * 10,
         "peak_bytes_small": float(peak_bytes(small)),
         "peak_bytes_large": float(peak_bytes(large)),
     }
     results["memory_ratio"] = results["peak_bytes_large"] / results["peak_bytes_small"]
     if full:  # what `fulfillment-core simulate --orders 100000` runs
-        results["full_100k_s"] = as_the_command(Scenario(orders=100_000))
+        results["full_100k_s"] = as_the_command(Scenario(orders=100_000), workers)
     return results
 
 
@@ -151,9 +173,14 @@ def main() -> dict[str, float]:
     results = measure(args.orders, args.rounds, full=args.full)
     days = scenario_for(args.orders).days
     print(f"simulate, {args.orders:,} orders over {days} days, median of {args.rounds} rounds:")
-    print(f"  simulated orders/s            {results['simulated_orders_per_s']:10,.0f}")
+    print(f"  simulated orders/s, 1 process {results['simulated_orders_per_s']:10,.0f}")
     print(f"  service orders/s (baseline)   {results['service_orders_per_s']:10,.0f}")
     print(f"  ratio (service / simulated)   {results['ratio']:10.2f}")
+    workers = int(results["workers"])
+    print(f"10,000 orders over 3 days (the 100,000-order pace), median of {args.rounds} rounds:")
+    print(f"  in {workers} worker processes       {results['pace_workers_s']:10,.1f} s")
+    print(f"  in one process (baseline)     {results['pace_one_s']:10,.1f} s")
+    print(f"  speed-up                      {results['workers_speedup']:10.2f}x")
     print(
         f"  100,000 orders, projected     {results['projected_100k_s']:10,.0f} s   (target < 60 s)"
     )

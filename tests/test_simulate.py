@@ -492,3 +492,28 @@ def test_a_shard_with_no_orders_ends_at_once_and_adds_nothing() -> None:
     assert (empty.placed, empty.messages, empty.in_flight) == (0, {}, {})
     whole, combined = _whole_and_shards(one, 3)
     assert combined.as_dict() == whole.as_dict()
+
+
+def test_work_still_open_180_days_after_the_last_order_is_counted_unfinished() -> None:
+    # Parcels 190-200 days at sea: none arrives before the run gives up on them.
+    slow = load_scenario(
+        """
+        orders = 30
+        days = 2
+        [order_mix]
+        cancel_share = 0.0
+        [[carriers]]
+        carrier = "Slow Boat"
+        service = "Sea"
+        price = "1.00"
+        transit = [190, 200]
+        """
+    )
+    report = simulate(slow)
+    assert set(report.by_status) <= {"unfinished_shipped", "cancelled"}
+    assert report.by_status["unfinished_shipped"] > 0
+    assert report.delivered == 0
+    # The last order was placed on day 2: the run stops at the horizon, 180 days later.
+    assert report.simulated_until == pendulum.datetime(2027, 5, 3, tz="UTC")
+    whole, combined = _whole_and_shards(slow, 4)
+    assert combined.as_dict() == whole.as_dict()

@@ -37,7 +37,7 @@ import pendulum
 from ._notice import Notification
 from .calendar import BusinessCalendar, _promised_by
 from .catalog import CatalogEntry, SkuSource, SupplierCatalog
-from .exceptions import NoQualifyingServiceError, Problem, ValidationError
+from .exceptions import Problem, ValidationError
 from .fulfillment import (
     CancellationRequested,
     FulfillmentOrder,
@@ -74,7 +74,7 @@ from .rollup import rollup
 from .scenario import CarrierService, Scenario
 from .service import FulfillmentService
 from .shipment import LineQuantity
-from .shipping import CarrierQuote, ServiceChoice, choose_service
+from .shipping import CarrierQuote, choose_service
 from .stock import AtFactory, Discontinued, InWarehouse, OutOfStock, StockStatus
 from .supplier import Supplier
 from .testing.factories import make_address, make_contact, make_line
@@ -354,11 +354,10 @@ class _Simulation:
         )
         self.repository.stored = self.stored
         # The scenario's quotes are the same for every parcel (fixed prices, no dates), so the
-        # policy's choice among them is too: made once, by the real choose_service.
-        try:
-            self.choice: ServiceChoice | None = choose_service(self.carrier.quotes, self.policy)
-        except NoQualifyingServiceError:
-            self.choice = None
+        # policy's choice among them is too: made once, by the real choose_service. One always
+        # qualifies: the carriers share one currency, and only tracked ones are asked for
+        # when there are some.
+        self.choice = choose_service(self.carrier.quotes, self.policy)
         self.packing: set[str] = set()
         self.queue: list[tuple[float, int, str, Any]] = []
         self.sequence = itertools.count()
@@ -575,9 +574,6 @@ class _Simulation:
         self.packing.discard(fo_id)
         fo = self.repository.fulfillment_orders.get(fo_id)
         if fo is None or not self.packable(fo):
-            return
-        if self.choice is None:
-            self.report.messages["no qualifying service"] += 1
             return
         items = {line.line_id: line.in_progress for line in fo.lines if line.in_progress}
         label = self.carrier.buy(self.choice.quote)

@@ -395,7 +395,9 @@ def _scenarios(draw: st.DrawFn) -> Scenario:
         seed=draw(st.integers(0, 10_000)),
         orders=draw(st.integers(1, 40)),
         days=draw(st.integers(1, 4)),
-        tick_hours=draw(st.sampled_from([1, 7, 24, 60])),
+        tick_hours=draw(st.sampled_from([1, 7, 24, 60, 168])),
+        # Some supplier so slow that the run gives up at the horizon with work still open.
+        processing_days=draw(st.sampled_from([DayRange(1, 3), DayRange(0, 1), DayRange(110, 140)])),
         missing_data_share=draw(st.sampled_from([0.0, 0.3, 1.0])),
         cancel_share=draw(st.sampled_from([0.0, 0.3, 1.0])),
         products=draw(st.integers(1, 12)),
@@ -517,3 +519,52 @@ def test_work_still_open_180_days_after_the_last_order_is_counted_unfinished() -
     assert report.simulated_until == pendulum.datetime(2027, 5, 3, tz="UTC")
     whole, combined = _whole_and_shards(slow, 4)
     assert combined.as_dict() == whole.as_dict()
+
+
+def test_shards_agree_when_the_run_gives_up_at_the_horizon() -> None:
+    # Packing takes months: the one order not cancelled is still open at the horizon, while
+    # the cancelled one's packing comes due after the last tick (a shard never sees it).
+    slow = Scenario(
+        seed=16,
+        orders=2,
+        days=1,
+        tick_hours=168,
+        products=1,
+        warehouse_share=1.0,
+        factory_share=0.0,
+        out_of_stock_share=0.0,
+        discontinued_share=0.0,
+        processing_days=DayRange(110, 140),
+        cancel_share=0.5,
+        missing_data_share=0.0,
+        holidays=(),
+    )
+    whole, combined = _whole_and_shards(slow, 2)
+    assert combined.as_dict() == whole.as_dict()
+    assert whole.simulated_until == pendulum.datetime(2027, 5, 2, tz="UTC")  # 1 + 180 days in
+
+
+def test_progress_is_told_every_tenth_and_after_the_last_order() -> None:
+    told: list[tuple[int, int]] = []
+    simulate(
+        Scenario(orders=23, days=1), progress=lambda placed, total: told.append((placed, total))
+    )
+    assert told == [(n, 23) for n in (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 23)]
+    told.clear()
+    simulate(Scenario(orders=23, days=1), progress=lambda *p: told.append(p), shard=1, shards=2)
+    assert told[-1] == (11, 11)
+
+
+def test_the_shared_line_items_are_bounded_and_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fulfillment_core import simulate as simulation_module
+
+    scenario = Scenario(orders=60, days=2, products=50)
+    unbounded = simulation_module._Simulation(scenario, None)
+    report = unbounded.run()
+    assert len(unbounded.lines) > 10
+    monkeypatch.setattr(simulation_module, "_SHARED_LINES", 10)
+    bounded = simulation_module._Simulation(scenario, None)
+    assert bounded.run().as_dict() == report.as_dict()
+    assert len(bounded.lines) == 10

@@ -88,6 +88,7 @@ BACKUP = "sup-sim-02"
 _PLENTY = 1_000_000
 _CUSTOMS = CustomsInfo(hs_code="392690", origin_country="CN", description="Phone accessory")
 _HORIZON_DAYS = 180  # work still open this long after the last order stops the run
+_SHARED_LINES = 4096  # line items kept to share between orders (the default shop has 1,200)
 
 
 # --------------------------------------------------------------------------- the report
@@ -418,11 +419,13 @@ class _Simulation:
                 self.clock.set(max(self.clock.now(), self.at(next_order)))
                 self.place(self.next_order)
                 self.next_order += shards
-                if self.progress and self.report.placed % step == 0:
-                    self.progress(self.report.placed, mine)
+                placed = self.report.placed
+                if self.progress and (placed % step == 0 or placed == mine):
+                    self.progress(placed, mine)
             else:  # never empty here: a tick is queued while an order is in flight
                 seconds, _, kind, payload = heapq.heappop(self.queue)
-                if seconds > horizon:
+                if seconds > horizon:  # given up: the run was simulated up to the horizon
+                    self.clock.set(max(self.clock.now(), self.at(horizon)))
                     break
                 self.clock.set(max(self.clock.now(), self.at(seconds)))
                 self.dispatch(kind, payload, tick)
@@ -510,11 +513,15 @@ class _Simulation:
         self.handle(OrderPlaced(key=f"{order_id}-placed", order=first))
 
     def line(self, number: int, sku: str, quantity: int) -> LineItem:
+        """Line ``number`` of an order: ``quantity`` of ``sku``, shared by the orders that have
+        that very line (up to ``_SHARED_LINES`` of them are kept, so memory stays bounded however
+        many products and quantities a scenario has)."""
         key = (number, sku, quantity)
         line = self.lines.get(key)
         if line is None:
             line = make_line(number, sku=sku, title=f"Product {sku}", quantity=quantity)
-            self.lines[key] = line
+            if len(self.lines) < _SHARED_LINES:
+                self.lines[key] = line
         return line
 
     def stock_of(self, supplier_sku: str, backup: bool) -> StockStatus:
@@ -944,11 +951,11 @@ def simulate(
     """Run ``scenario`` through the service and return its report. Deterministic: the same
     scenario, the same report.
 
-    ``progress(placed, total)`` is called every tenth of the orders. ``shards`` splits the run:
-    this call places only every ``shards``-th order, from order ``shard`` (counted from 0), and
-    :meth:`Report.combined` adds the reports of all ``shards`` calls up to exactly the report of
-    one call without shards; the calls can run in separate processes (the command line's
-    ``--workers``).
+    ``progress(placed, total)`` is called every tenth of the orders and after the last.
+    ``shards`` splits the run: this call places only every ``shards``-th order, from order
+    ``shard`` (counted from 0), and :meth:`Report.combined` adds the reports of all ``shards``
+    calls up to exactly the report of one call without shards; the calls can run in separate
+    processes (the command line's ``--workers``).
     """
     if not isinstance(scenario, Scenario):
         raise ValidationError(

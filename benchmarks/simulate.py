@@ -178,7 +178,7 @@ def main() -> dict[str, float]:
     print(f"  ratio (service / simulated)   {results['ratio']:10.2f}")
     workers = int(results["workers"])
     print(f"10,000 orders over 3 days (the 100,000-order pace), median of {args.rounds} rounds:")
-    print(f"  in {workers} worker processes       {results['pace_workers_s']:10,.1f} s")
+    print(f"  in {workers} worker processes".ljust(32) + f"{results['pace_workers_s']:10,.1f} s")
     print(f"  in one process (baseline)     {results['pace_one_s']:10,.1f} s")
     print(f"  speed-up                      {results['workers_speedup']:10.2f}x")
     print(

@@ -393,13 +393,15 @@ def test_the_workers_default_to_one_per_5000_orders_up_to_the_cpus(
 
 
 def _die(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> None:
-    """A worker that dies before it reports (spawned: found here by its module's name)."""
+    """A worker that dies after it started and before it reports (spawned: found here by its
+    module's name)."""
     if shard == 1:
+        pipe.send(("started", None))
         os._exit(3)
     cli._shard(scenario, shard, shards, pipe)
 
 
-def test_a_worker_that_dies_is_an_error_naming_its_shard_not_a_trace(
+def test_a_worker_that_dies_is_an_error_naming_its_shard_and_the_others_are_stopped(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli, "_shard", _die)
@@ -410,9 +412,33 @@ def test_a_worker_that_dies_is_an_error_naming_its_shard_not_a_trace(
         "fulfillment-core: error: simulation shard 2 of 2 failed: it stopped with exit code 3"
         " before it reported\n"
     )
+    assert multiprocessing.active_children() == []  # stopped and reaped
 
 
-def test_a_worker_whose_simulation_raises_sends_the_trace_instead_of_a_report(
+def test_a_script_without_a_main_guard_is_told_why_its_workers_could_not_start(
+    tmp_path: Path,
+) -> None:
+    # Worker processes import the script that started the command: without the guard, each
+    # would start the command again (Python refuses that while a process starts).
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from fulfillment_core.cli import main\n"
+        "main(['simulate', '--orders', '30', '--workers', '2', '--quiet'])\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    # (Python prints why each worker failed to start; the command's line comes last.)
+    last = done.stderr.strip().splitlines()[-1]
+    assert "fulfillment-core: error: simulation shard " in last
+    assert " could not start (exit code 1): " in last
+    assert 'needs `if __name__ == "__main__":` around it' in last
+
+
+def test_a_worker_whose_simulation_raises_sends_the_trace_which_the_command_shows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
@@ -421,14 +447,47 @@ def test_a_worker_whose_simulation_raises_sends_the_trace_instead_of_a_report(
     monkeypatch.setattr(cli, "simulate", broken)
     receiving, sending = multiprocessing.Pipe(duplex=False)
     cli._shard(Scenario(orders=5), 0, 1, sending)
+    assert receiving.recv() == ("started", None)
     kind, trace = receiving.recv()
+    receiving.close()
     assert kind == "failed"
     assert trace.startswith("Traceback")
     assert trace.endswith("RuntimeError: the shop burned down")
     with pytest.raises(cli._WorkerError) as raised:
-        cli._gather([_sent(("failed", trace))], 5, lambda placed, total: None)
-    assert raised.value.args == (0, trace)
+        cli._gather([_sent(("started", None), ("failed", trace))], 5, lambda placed, total: None)
+    assert raised.value.args == (0, trace, True)
+    said = cli._worker_failure(0, 2, trace, True, 0)
+    assert said.startswith("simulation shard 1 of 2 failed: RuntimeError: the shop burned down\n")
+    assert said.endswith(trace)
+
+
+def test_a_worker_stops_quietly_when_interrupted_or_when_the_command_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    receiving.close()  # the command is gone
+    cli._shard(Scenario(orders=5, days=1), 0, 1, sending)  # no BrokenPipeError
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "simulate", interrupted)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    cli._shard(Scenario(orders=5), 0, 1, sending)
+    assert receiving.recv() == ("started", None)
+    with pytest.raises(EOFError):  # nothing more: no traceback sent or printed
+        receiving.recv()
     receiving.close()
+
+
+def test_an_interrupted_command_says_so_in_one_line_with_exit_code_130(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_simulate", interrupted)
+    assert _run(capsys, "simulate") == (130, "", "fulfillment-core: interrupted\n")
 
 
 def _sent(*messages: tuple[str, Any]) -> Connection:
@@ -442,13 +501,29 @@ def _sent(*messages: tuple[str, Any]) -> Connection:
 
 def test_workers_progress_is_told_at_each_tenth_of_all_the_orders() -> None:
     told: list[tuple[int, int]] = []
-    first = _sent(*[("placed", n) for n in range(5, 55, 5)], ("report", "first"))
-    second = _sent(*[("placed", n) for n in range(5, 55, 5)], ("report", "second"))
+    first = _sent(("started", None), *[("placed", n) for n in range(5, 55, 5)], ("report", "a"))
+    second = _sent(("started", None), *[("placed", n) for n in range(5, 55, 5)], ("report", "b"))
     reports = cli._gather([first, second], 100, lambda placed, total: told.append((placed, total)))
-    assert reports == ["first", "second"]  # in shard order, whichever came first
+    assert reports == ["a", "b"]  # in shard order, whichever came first
     assert len(told) == 10
     assert [placed for placed, _ in told] == sorted({placed for placed, _ in told})
     assert told[-1] == (100, 100)
-    with pytest.raises(cli._WorkerError) as raised:  # a pipe that ends without a report
-        cli._gather([_sent(("placed", 1))], 100, lambda placed, total: None)
-    assert raised.value.args == (0, "")
+    for messages, started in [((), False), ((("started", None), ("placed", 1)), True)]:
+        with pytest.raises(cli._WorkerError) as raised:  # ends without a report
+            cli._gather([_sent(*messages)], 100, lambda placed, total: None)
+        assert raised.value.args == (0, "", started)
+
+
+def test_progress_with_workers_reaches_every_order(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(
+        capsys, "simulate", "--orders", "45", "--days", "1", "--workers", "2", "--progress"
+    )
+    assert code == 0
+    assert "simulate: 45 of 45 orders placed" in err
+
+
+def test_windows_gets_no_more_workers_than_it_can_wait_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cli.sys, "platform", "win32")
+    assert cli._workers(Scenario(orders=1000), 100) == 61

@@ -11,8 +11,10 @@ command                    what it does
 ``demo``                   checks three real-shaped Shopify orders and says what holds them
 =========================  ======================================================================
 
-Bad arguments and bad files get one clear line on stderr and exit code 2, never a trace. This
-is the only module that prints.
+Bad arguments and bad files get one clear line on stderr and exit code 2, never a trace. A
+simulation worker process that fails ends the command with exit code 1 (a line naming its
+shard, and its traceback when the simulation raised); Ctrl-C, with 130. This is the only
+module that prints.
 """
 
 from __future__ import annotations
@@ -370,15 +372,21 @@ def _batch_collection() -> Iterator[Callable[[], None]]:
             gc.unfreeze()
 
 
+#: Windows waits on at most 63 handles at once (``multiprocessing.connection.wait``).
+_MOST_WORKERS_ON_WINDOWS = 61
+
+
 def _workers(scenario: Scenario, asked: int | None) -> int:
     """The worker processes for a run: as asked (no more than the orders), or one per
     ``_LONG_RUN`` orders up to the CPUs this process may use. The report is the same whatever
     the number: only the wall time changes."""
     if asked is not None:
-        return min(asked, scenario.orders)
-    affinity = getattr(os, "sched_getaffinity", None)
-    cpus = len(affinity(0)) if affinity else (os.cpu_count() or 1)
-    return max(1, min(cpus, scenario.orders // _LONG_RUN))
+        workers = min(asked, scenario.orders)
+    else:
+        affinity = getattr(os, "sched_getaffinity", None)
+        cpus = len(affinity(0)) if affinity else (os.cpu_count() or 1)
+        workers = max(1, min(cpus, scenario.orders // _LONG_RUN))
+    return min(workers, _MOST_WORKERS_ON_WINDOWS) if sys.platform == "win32" else workers
 
 
 def _run(scenario: Scenario, err: TextIO, show: bool, workers: int = 1) -> tuple[Report, float]:
@@ -407,7 +415,8 @@ def _run(scenario: Scenario, err: TextIO, show: bool, workers: int = 1) -> tuple
 
 def _run_in_workers(scenario: Scenario, workers: int, told: Callable[[int, int], None]) -> Report:
     """One shard of the run per worker process (``spawn``: the same start on every platform
-    and no inherited state), their reports combined: exactly the report of one process."""
+    and no inherited state), their reports combined: exactly the report of one process. If a
+    worker fails, the others are stopped and the failure raised as a ``_WorkerError``."""
     context = multiprocessing.get_context("spawn")
     pipes: list[Connection] = []
     processes: list[multiprocessing.process.BaseProcess] = []
@@ -427,29 +436,46 @@ def _run_in_workers(scenario: Scenario, workers: int, told: Callable[[int, int],
         try:
             reports = _gather(pipes, scenario.orders, told)
         except _WorkerError as error:
-            shard = error.args[0]
+            shard, trace, started = error.args
             processes[shard].join(5)
-            code = processes[shard].exitcode
-            detail = error.args[1] or f"it stopped with exit code {code} before it reported"
             raise _WorkerError(
-                f"simulation shard {shard + 1} of {workers} failed: {detail}"
+                _worker_failure(shard, workers, trace, started, processes[shard].exitcode)
             ) from None
+    except BaseException:  # a failure, or the command interrupted: stop every worker
+        for worker in processes:
+            if worker.is_alive():
+                worker.terminate()
+        raise
     finally:
-        for started in processes:
-            if started.is_alive():
-                started.terminate()
-            started.join()
+        for worker in processes:
+            worker.join()  # the workers that reported are exiting by themselves
         for pipe in pipes:
             pipe.close()
     return Report.combined(reports)
 
 
+def _worker_failure(shard: int, workers: int, trace: str, started: bool, code: int | None) -> str:
+    """What the command says of a worker that failed."""
+    which = f"simulation shard {shard + 1} of {workers}"
+    if trace:  # its simulation raised: a bug, whose traceback is worth showing
+        return f"{which} failed: {trace.splitlines()[-1]}\n\nthe worker's traceback:\n{trace}"
+    if not started:
+        return (
+            f"{which} could not start (exit code {code}): a Python script that runs the command"
+            ' needs `if __name__ == "__main__":` around it (worker processes import the script),'
+            " or --workers 1"
+        )
+    return f"{which} failed: it stopped with exit code {code} before it reported"
+
+
 def _gather(
     pipes: Sequence[Connection], total: int, told: Callable[[int, int], None]
 ) -> list[Report]:
-    """The workers' reports, in shard order, telling progress at each tenth of ``total``; a
-    worker that fails or ends without its report raises ``_WorkerError(shard, detail)``."""
+    """The workers' reports, in shard order, telling progress at each tenth of ``total``. A
+    worker that fails, or ends without its report, raises ``_WorkerError(shard, traceback,
+    started)`` (an empty traceback when it just ended)."""
     placed = [0] * len(pipes)
+    started: set[int] = set()
     reports: dict[int, Report] = {}
     shard_of = {pipe: shard for shard, pipe in enumerate(pipes)}
     tenths = 0
@@ -460,23 +486,26 @@ def _gather(
             try:
                 kind, value = cast(tuple[str, Any], pipe.recv())
             except EOFError:
-                raise _WorkerError(shard, "") from None
-            if kind == "failed":
-                raise _WorkerError(shard, value)
-            if kind == "report":
+                raise _WorkerError(shard, "", shard in started) from None
+            if kind == "started":
+                started.add(shard)
+            elif kind == "failed":
+                raise _WorkerError(shard, value, True)
+            elif kind == "report":
                 reports[shard] = value
-                continue
-            placed[shard] = value
-            if sum(placed) * 10 // total > tenths:
-                tenths = sum(placed) * 10 // total
-                told(sum(placed), total)
+            else:
+                placed[shard] = value
+                if sum(placed) * 10 // total > tenths:
+                    tenths = sum(placed) * 10 // total
+                    told(sum(placed), total)
     return [reports[shard] for shard in range(len(pipes))]
 
 
 def _shard(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> None:
-    """A worker process: simulate one shard, sending its progress and then its report (or
-    what failed) down ``pipe``."""
+    """A worker process: simulate one shard, sending that it started, its progress and then
+    its report (or the traceback of what failed) down ``pipe``."""
     try:
+        pipe.send(("started", None))
         with _batch_collection() as checkpoint:
 
             def progress(placed: int, total: int) -> None:
@@ -485,8 +514,11 @@ def _shard(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> Non
 
             report = simulate(scenario, progress=progress, shard=shard, shards=shards)
         pipe.send(("report", report))
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass  # interrupted with the command, or the command is gone: nobody waits for it
     except Exception:
-        pipe.send(("failed", traceback.format_exc().rstrip()))
+        with contextlib.suppress(OSError):
+            pipe.send(("failed", traceback.format_exc().rstrip()))
     finally:
         pipe.close()
 
@@ -675,6 +707,8 @@ def _dispatch(
         _error(parser, str(error))
     except _WorkerError as error:
         parser.exit(1, f"{parser.prog}: error: {error}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"{parser.prog}: interrupted\n")
     parser.print_help(out)
     return 0
 

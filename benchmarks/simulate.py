@@ -21,7 +21,8 @@ Prints, each as the median of ``--rounds`` rounds:
   time per message) and the simulator's own share: where a simulated order's time goes.
 
 Every simulation is timed the way ``fulfillment-core simulate`` runs it: with the garbage
-collector's batch settings (see ``docs/simulate.md``, "Speed").
+collector's batch settings (see ``docs/simulate.md``, "Speed"); the worker comparison and
+``--full`` run the command itself, in its own process.
 
 The machine is shared and noisy: compare figures of one run, not figures across runs.
 """
@@ -32,6 +33,7 @@ import argparse
 import gc
 import io
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -63,24 +65,35 @@ def seconds_for(scenario: Scenario, rounds: int) -> float:
     return statistics.median(times)
 
 
-def as_the_command(scenario: Scenario, workers: int = 1) -> float:
-    """The wall time of one simulation run as ``fulfillment-core simulate`` runs it (its
-    garbage collector settings and checkpoints, no progress shown), in ``workers`` processes."""
-    _, seconds = _run(scenario, io.StringIO(), False, workers)
+def as_the_command(scenario: Scenario) -> float:
+    """The wall time of one simulation run in this process as ``fulfillment-core simulate``
+    runs it in one (its garbage collector settings and checkpoints, no progress shown)."""
+    _, seconds = _run(scenario, io.StringIO(), False)
     return seconds
 
 
+def the_command(*arguments: str) -> float:
+    """The wall time of ``fulfillment-core simulate ARGUMENTS --quiet --json`` run as a
+    command (its own interpreter, and its workers', start included)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "fulfillment_core", "simulate", *arguments, "--quiet", "--json"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
 def workers_against_one(rounds: int) -> tuple[int, float, float]:
-    """The command's workers for 100,000 orders, and the median wall times of 10,000 orders
-    over 3 days (the same pace) in that many processes and in one, rounds alternating."""
+    """The command's workers for 100,000 orders, and the median wall times of the command for
+    10,000 orders over 3 days (the same pace) with that many workers and with one, rounds
+    alternating."""
     workers = _workers(Scenario(orders=100_000), None)
-    pace = Scenario(orders=10_000, days=3)
+    pace = ("--orders", "10000", "--days", "3")
     many, one = [], []
     for _ in range(rounds):
-        gc.collect()
-        many.append(as_the_command(pace, workers))
-        gc.collect()
-        one.append(as_the_command(pace, 1))
+        many.append(the_command(*pace, "--workers", str(workers)))
+        one.append(the_command(*pace, "--workers", "1"))
     return workers, statistics.median(many), statistics.median(one)
 
 
@@ -154,7 +167,7 @@ def measure(orders: int, rounds: int, *, full: bool = False) -> dict[str, float]
     }
     results["memory_ratio"] = results["peak_bytes_large"] / results["peak_bytes_small"]
     if full:  # what `fulfillment-core simulate --orders 100000` runs
-        results["full_100k_s"] = as_the_command(Scenario(orders=100_000), workers)
+        results["full_100k_s"] = the_command("--orders", "100000")
     return results
 
 

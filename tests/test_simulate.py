@@ -524,20 +524,15 @@ def test_work_still_open_180_days_after_the_last_order_is_counted_unfinished() -
 def test_shards_agree_when_the_run_gives_up_at_the_horizon() -> None:
     # Packing takes months: the one order not cancelled is still open at the horizon, while
     # the cancelled one's packing comes due after the last tick (a shard never sees it).
-    slow = Scenario(
+    slow = attrs.evolve(
+        CALM,
         seed=16,
         orders=2,
         days=1,
         tick_hours=168,
         products=1,
-        warehouse_share=1.0,
-        factory_share=0.0,
-        out_of_stock_share=0.0,
-        discontinued_share=0.0,
         processing_days=DayRange(110, 140),
         cancel_share=0.5,
-        missing_data_share=0.0,
-        holidays=(),
     )
     whole, combined = _whole_and_shards(slow, 2)
     assert combined.as_dict() == whole.as_dict()

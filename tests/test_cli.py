@@ -17,6 +17,7 @@ import pytest
 from fulfillment_core import Order, SupplierCatalog, __version__, cli, to_dict
 from fulfillment_core.cli import DEMO_ORDERS, DEMO_SUPPLIER, main, run_demo
 from fulfillment_core.scenario import Scenario
+from fulfillment_core.simulate import simulate
 
 
 def test_the_demo_checks_three_orders_and_says_what_holds_them() -> None:
@@ -527,3 +528,34 @@ def test_windows_gets_no_more_workers_than_it_can_wait_for(
 ) -> None:
     monkeypatch.setattr(cli.sys, "platform", "win32")
     assert cli._workers(Scenario(orders=1000), 100) == 61
+
+
+def test_a_worker_sends_that_it_started_then_its_progress_then_its_shards_report() -> None:
+    scenario = Scenario(orders=20, days=1)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    cli._shard(scenario, 1, 2, sending)  # closes its end when done
+    messages = []
+    while receiving.poll():  # true at the end too, where recv raises EOFError
+        try:
+            messages.append(receiving.recv())
+        except EOFError:
+            break
+    receiving.close()
+    assert messages[0] == ("started", None)
+    placed = [value for kind, value in messages[1:-1]]
+    assert placed == list(range(1, 11))  # every tenth of its 10 orders
+    kind, report = messages[-1]
+    assert kind == "report"
+    assert report.part == (1, 2)
+    assert report.as_dict() == simulate(scenario, shard=1, shards=2).as_dict()
+
+
+def test_what_the_command_says_of_a_worker_that_could_not_start_or_stopped() -> None:
+    assert cli._worker_failure(0, 2, "", False, 1) == (
+        "simulation shard 1 of 2 could not start (exit code 1): a Python script that runs the"
+        ' command needs `if __name__ == "__main__":` around it (worker processes import the'
+        " script), or --workers 1"
+    )
+    assert cli._worker_failure(1, 3, "", True, -9) == (
+        "simulation shard 2 of 3 failed: it stopped with exit code -9 before it reported"
+    )

@@ -6,6 +6,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 from multiprocessing.connection import Connection
@@ -399,21 +400,67 @@ def _die(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> None:
     if shard == 1:
         pipe.send(("started", None))
         os._exit(3)
-    cli._shard(scenario, shard, shards, pipe)
+    cli._run_shard(scenario, shard, shards, pipe)
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("the shop burned down")
+
+
+def _break_down(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> None:
+    """A worker whose simulation raises (patched in the worker itself)."""
+    cli.simulate = _boom  # type: ignore[assignment]
+    cli._run_shard(scenario, shard, shards, pipe)
 
 
 def test_a_worker_that_dies_is_an_error_naming_its_shard_and_the_others_are_stopped(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "_shard", _die)
+    monkeypatch.setattr(cli, "_run_shard", _die)
     code, out, err = _run(capsys, "simulate", "--orders", "30", "--workers", "2", "--quiet")
     assert code == 1
     assert out == ""
     assert err == (
-        "fulfillment-core: error: simulation shard 2 of 2 failed: it stopped with exit code 3"
+        "fulfillment-core: error: simulation shard 2 of 2 failed: it ended with exit code 3"
         " before it reported\n"
     )
     assert multiprocessing.active_children() == []  # stopped and reaped
+
+
+def test_a_worker_whose_simulation_raises_is_named_with_the_error_then_its_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_run_shard", _break_down)
+    code, out, err = _run(capsys, "simulate", "--orders", "30", "--workers", "2", "--quiet")
+    assert (code, out) == (1, "")
+    first, rest = err.split("\n", 1)
+    assert first.startswith("fulfillment-core: error: simulation shard ")
+    assert first.endswith(" failed: RuntimeError: the shop burned down")
+    assert "the worker's traceback:\nTraceback (most recent call last):" in rest
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_the_system_cannot_start_is_an_error_not_a_trace(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spawn = multiprocessing.get_context("spawn")
+
+    class Refusing:
+        """The spawn context, out of processes."""
+
+        Pipe = staticmethod(spawn.Pipe)
+
+        @staticmethod
+        def Process(**kwargs: Any) -> Any:  # noqa: N802 (the context's name)
+            raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(cli.multiprocessing, "get_context", lambda method: Refusing)
+    code, out, err = _run(capsys, "simulate", "--orders", "30", "--workers", "2", "--quiet")
+    assert (code, out) == (1, "")
+    assert err == (
+        "fulfillment-core: error: could not start worker 1 of 2: [Errno 11] Resource"
+        " temporarily unavailable; try fewer --workers, or --workers 1\n"
+    )
 
 
 def test_a_script_without_a_main_guard_is_told_why_its_workers_could_not_start(
@@ -435,48 +482,60 @@ def test_a_script_without_a_main_guard_is_told_why_its_workers_could_not_start(
     # (Python prints why each worker failed to start; the command's line comes last.)
     last = done.stderr.strip().splitlines()[-1]
     assert "fulfillment-core: error: simulation shard " in last
-    assert " could not start (exit code 1): " in last
-    assert 'needs `if __name__ == "__main__":` around it' in last
+    assert "could not start: a Python script that runs the command needs `if __name__ ==" in last
 
 
-def test_a_worker_whose_simulation_raises_sends_the_trace_which_the_command_shows(
+def test_a_worker_sends_that_it_started_then_its_progress_then_its_shards_report() -> None:
+    scenario = Scenario(orders=20, days=1)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    cli._run_shard(scenario, 1, 2, sending)  # closes its end when done
+    messages = []
+    while receiving.poll():  # true at the end too, where recv raises EOFError
+        try:
+            messages.append(receiving.recv())
+        except EOFError:
+            break
+    receiving.close()
+    assert messages[0] == ("started", None)
+    placed = [value for kind, value in messages[1:-1]]
+    assert placed == list(range(1, 11))  # every tenth of its 10 orders
+    kind, report = messages[-1]
+    assert kind == "report"
+    assert report.part == (1, 2)
+    assert report.as_dict() == simulate(scenario, shard=1, shards=2).as_dict()
+
+
+def test_a_worker_whose_simulation_raises_sends_its_traceback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("the shop burned down")
-
-    monkeypatch.setattr(cli, "simulate", broken)
+    monkeypatch.setattr(cli, "simulate", _boom)
     receiving, sending = multiprocessing.Pipe(duplex=False)
-    cli._shard(Scenario(orders=5), 0, 1, sending)
+    cli._run_shard(Scenario(orders=5), 0, 1, sending)
     assert receiving.recv() == ("started", None)
     kind, trace = receiving.recv()
     receiving.close()
     assert kind == "failed"
     assert trace.startswith("Traceback")
     assert trace.endswith("RuntimeError: the shop burned down")
-    with pytest.raises(cli._WorkerError) as raised:
-        cli._gather([_sent(("started", None), ("failed", trace))], 5, lambda placed, total: None)
-    assert raised.value.args == (0, trace, True)
-    said = cli._worker_failure(0, 2, trace, True, 0)
-    assert said.startswith("simulation shard 1 of 2 failed: RuntimeError: the shop burned down\n")
-    assert said.endswith(trace)
 
 
-def test_a_worker_stops_quietly_when_interrupted_or_when_the_command_is_gone(
+def test_a_worker_whose_command_is_gone_stops_without_a_trace() -> None:
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    receiving.close()
+    cli._run_shard(Scenario(orders=5, days=1), 0, 1, sending)  # no BrokenPipeError raised
+
+
+def test_an_interrupted_worker_stops_without_sending_a_trace(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    receiving, sending = multiprocessing.Pipe(duplex=False)
-    receiving.close()  # the command is gone
-    cli._shard(Scenario(orders=5, days=1), 0, 1, sending)  # no BrokenPipeError
-
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "simulate", interrupted)
     receiving, sending = multiprocessing.Pipe(duplex=False)
-    cli._shard(Scenario(orders=5), 0, 1, sending)
+    cli._run_shard(Scenario(orders=5), 0, 1, sending)
     assert receiving.recv() == ("started", None)
-    with pytest.raises(EOFError):  # nothing more: no traceback sent or printed
+    with pytest.raises(EOFError):  # nothing more
         receiving.recv()
     receiving.close()
 
@@ -500,6 +559,10 @@ def _sent(*messages: tuple[str, Any]) -> Connection:
     return receiving
 
 
+def _ignore(placed: int, total: int) -> None:
+    """A progress callback that tells nothing."""
+
+
 def test_workers_progress_is_told_at_each_tenth_of_all_the_orders() -> None:
     told: list[tuple[int, int]] = []
     first = _sent(("started", None), *[("placed", n) for n in range(5, 55, 5)], ("report", "a"))
@@ -509,18 +572,45 @@ def test_workers_progress_is_told_at_each_tenth_of_all_the_orders() -> None:
     assert len(told) == 10
     assert [placed for placed, _ in told] == sorted({placed for placed, _ in told})
     assert told[-1] == (100, 100)
-    for messages, started in [((), False), ((("started", None), ("placed", 1)), True)]:
-        with pytest.raises(cli._WorkerError) as raised:  # ends without a report
-            cli._gather([_sent(*messages)], 100, lambda placed, total: None)
-        assert raised.value.args == (0, "", started)
 
 
-def test_progress_with_workers_reaches_every_order(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("messages", "trace", "started"),
+    [
+        ((), "", False),
+        ((("started", None), ("placed", 1)), "", True),
+        ((("started", None), ("failed", "Traceback...")), "Traceback...", True),
+    ],
+    ids=["ended before it started", "ended before it reported", "its simulation raised"],
+)
+def test_a_worker_without_its_report_is_a_shard_error(
+    messages: tuple[tuple[str, Any], ...], trace: str, started: bool
+) -> None:
+    with pytest.raises(cli._ShardError) as raised:
+        cli._gather([_sent(("report", "a")), _sent(*messages)], 100, _ignore)
+    assert (raised.value.shard, raised.value.trace, raised.value.started) == (1, trace, started)
+
+
+def test_a_message_workers_do_not_send_is_a_bug_not_progress() -> None:
+    with pytest.raises(AssertionError, match="a worker sent 'hello'"):
+        cli._gather([_sent(("hello", 1))], 100, _ignore)
+
+
+def test_progress_with_workers_reaches_every_order_and_says_how_many_ran(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, _, err = _run(
         capsys, "simulate", "--orders", "45", "--days", "1", "--workers", "2", "--progress"
     )
     assert code == 0
     assert "simulate: 45 of 45 orders placed" in err
+    assert re.search(r"simulated in [0-9.]+ s \(2 worker processes\)\n$", err)
+
+
+def test_no_workers_is_not_a_number_of_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "simulate", "--workers", "0")
+    assert code == 2
+    assert "--workers: must be at least 1, got 0" in err
 
 
 def test_windows_gets_no_more_workers_than_it_can_wait_for(
@@ -530,32 +620,20 @@ def test_windows_gets_no_more_workers_than_it_can_wait_for(
     assert cli._workers(Scenario(orders=1000), 100) == 61
 
 
-def test_a_worker_sends_that_it_started_then_its_progress_then_its_shards_report() -> None:
-    scenario = Scenario(orders=20, days=1)
-    receiving, sending = multiprocessing.Pipe(duplex=False)
-    cli._shard(scenario, 1, 2, sending)  # closes its end when done
-    messages = []
-    while receiving.poll():  # true at the end too, where recv raises EOFError
-        try:
-            messages.append(receiving.recv())
-        except EOFError:
-            break
-    receiving.close()
-    assert messages[0] == ("started", None)
-    placed = [value for kind, value in messages[1:-1]]
-    assert placed == list(range(1, 11))  # every tenth of its 10 orders
-    kind, report = messages[-1]
-    assert kind == "report"
-    assert report.part == (1, 2)
-    assert report.as_dict() == simulate(scenario, shard=1, shards=2).as_dict()
-
-
-def test_what_the_command_says_of_a_worker_that_could_not_start_or_stopped() -> None:
-    assert cli._worker_failure(0, 2, "", False, 1) == (
-        "simulation shard 1 of 2 could not start (exit code 1): a Python script that runs the"
-        ' command needs `if __name__ == "__main__":` around it (worker processes import the'
-        " script), or --workers 1"
-    )
-    assert cli._worker_failure(1, 3, "", True, -9) == (
-        "simulation shard 2 of 3 failed: it stopped with exit code -9 before it reported"
+@pytest.mark.parametrize(
+    ("trace", "started", "code", "said"),
+    [
+        ("", False, 1, "could not start: a Python script that runs the command needs `if"),
+        ("", True, 3, "failed: it ended with exit code 3 before it reported"),
+        ("", True, None, "failed: it ended before it reported"),
+        ("", True, -9, "was stopped by SIGKILL before it reported (out of memory?): try fewer"),
+        ("", True, -200, "was stopped by signal 200 before it reported"),
+        ("Traceback\nRuntimeError: no", True, 1, "failed: RuntimeError: no\n\nthe worker's"),
+    ],
+)
+def test_what_the_command_says_of_a_worker_that_failed(
+    trace: str, started: bool, code: int | None, said: str
+) -> None:
+    assert cli._worker_failure(1, 3, trace, started, code).startswith(
+        f"simulation shard 2 of 3 {said}"
     )

@@ -25,7 +25,9 @@ import gc
 import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -302,7 +304,8 @@ def _shown(value: object) -> str:
 
 
 #: Runs of this many orders or more show their progress on stderr by default.
-_LONG_RUN = 5_000
+_LONG_RUN = 5_000  # orders from which progress is shown by default
+_ORDERS_PER_WORKER = 5_000  # the default: one worker process per so many orders
 
 
 class _UsageError(Exception):
@@ -310,7 +313,16 @@ class _UsageError(Exception):
 
 
 class _WorkerError(Exception):
-    """A simulation worker process failed or died: printed, exit code 1."""
+    """A simulation worker process could not start, failed or died: printed, exit code 1."""
+
+
+class _ShardError(Exception):
+    """Raised by ``_gather``: the worker of ``shard`` sent ``trace`` (what its simulation
+    raised), or ended without its report (``trace`` empty), ``started`` or not."""
+
+    def __init__(self, *, shard: int, trace: str, started: bool) -> None:
+        super().__init__(shard, trace, started)
+        self.shard, self.trace, self.started = shard, trace, started
 
 
 def _read_scenario(path: str | None, *, base: Scenario | None = None) -> Scenario:
@@ -372,20 +384,23 @@ def _batch_collection() -> Iterator[Callable[[], None]]:
             gc.unfreeze()
 
 
-#: Windows waits on at most 63 handles at once (``multiprocessing.connection.wait``).
+#: At most so many workers on Windows, where ``multiprocessing.connection.wait`` waits on at
+#: most 63 handles (61 leaves room, as ``concurrent.futures`` does).
 _MOST_WORKERS_ON_WINDOWS = 61
+#: Seconds to wait for a failed worker's exit code.
+_EXIT_WAIT = 5.0
 
 
 def _workers(scenario: Scenario, asked: int | None) -> int:
     """The worker processes for a run: as asked (no more than the orders), or one per
-    ``_LONG_RUN`` orders up to the CPUs this process may use. The report is the same whatever
-    the number: only the wall time changes."""
+    ``_ORDERS_PER_WORKER`` orders up to the CPUs this process may use. The report is the same
+    whatever the number: only the wall time changes."""
     if asked is not None:
         workers = min(asked, scenario.orders)
     else:
         affinity = getattr(os, "sched_getaffinity", None)
         cpus = len(affinity(0)) if affinity else (os.cpu_count() or 1)
-        workers = max(1, min(cpus, scenario.orders // _LONG_RUN))
+        workers = max(1, min(cpus, scenario.orders // _ORDERS_PER_WORKER))
     return min(workers, _MOST_WORKERS_ON_WINDOWS) if sys.platform == "win32" else workers
 
 
@@ -416,30 +431,39 @@ def _run(scenario: Scenario, err: TextIO, show: bool, workers: int = 1) -> tuple
 def _run_in_workers(scenario: Scenario, workers: int, told: Callable[[int, int], None]) -> Report:
     """One shard of the run per worker process (``spawn``: the same start on every platform
     and no inherited state), their reports combined: exactly the report of one process. If a
-    worker fails, the others are stopped and the failure raised as a ``_WorkerError``."""
+    worker cannot start or fails, the others are stopped and a ``_WorkerError`` raised."""
     context = multiprocessing.get_context("spawn")
     pipes: list[Connection] = []
     processes: list[multiprocessing.process.BaseProcess] = []
     try:
-        for shard in range(workers):
-            receiving, sending = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_shard,
-                args=(scenario, shard, workers, sending),
-                name=f"fulfillment-core simulate shard {shard + 1} of {workers}",
-                daemon=True,
-            )
-            process.start()
-            sending.close()  # the worker holds the only sending end: its exit is seen here
-            pipes.append(receiving)
-            processes.append(process)
+        with _interrupts_held():  # Ctrl-C now would hit each worker in its start-up code
+            for shard in range(workers):
+                try:
+                    receiving, sending = context.Pipe(duplex=False)
+                    process = context.Process(
+                        target=_run_shard,
+                        args=(scenario, shard, workers, sending),
+                        name=f"fulfillment-core simulate shard {shard + 1} of {workers}",
+                        daemon=True,
+                    )
+                    process.start()
+                except OSError as error:  # out of processes, file descriptors or memory
+                    raise _WorkerError(
+                        f"could not start worker {shard + 1} of {workers}: {error}; try fewer"
+                        " --workers, or --workers 1"
+                    ) from None
+                sending.close()  # the worker holds the only sending end: its exit is seen here
+                pipes.append(receiving)
+                processes.append(process)
         try:
             reports = _gather(pipes, scenario.orders, told)
-        except _WorkerError as error:
-            shard, trace, started = error.args
-            processes[shard].join(5)
+        except _ShardError as failed:
+            failing = processes[failed.shard]
+            failing.join(_EXIT_WAIT)
             raise _WorkerError(
-                _worker_failure(shard, workers, trace, started, processes[shard].exitcode)
+                _worker_failure(
+                    failed.shard, workers, failed.trace, failed.started, failing.exitcode
+                )
             ) from None
     except BaseException:  # a failure, or the command interrupted: stop every worker
         for worker in processes:
@@ -454,26 +478,52 @@ def _run_in_workers(scenario: Scenario, workers: int, told: Callable[[int, int],
     return Report.combined(reports)
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ignore Ctrl-C while worker processes are started. They inherit that, and take Ctrl-C
+    back once their start-up is done (``_run_shard``): there it would print a traceback from
+    each one's start-up code. The command ignores it only for the moment its loop of
+    ``start()`` calls takes. Only the main thread may set signal handlers: elsewhere this does
+    nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def _worker_failure(shard: int, workers: int, trace: str, started: bool, code: int | None) -> str:
-    """What the command says of a worker that failed."""
+    """What the command says of a worker that failed, and what to do about it."""
     which = f"simulation shard {shard + 1} of {workers}"
     if trace:  # its simulation raised: a bug, whose traceback is worth showing
         return f"{which} failed: {trace.splitlines()[-1]}\n\nthe worker's traceback:\n{trace}"
     if not started:
         return (
-            f"{which} could not start (exit code {code}): a Python script that runs the command"
-            ' needs `if __name__ == "__main__":` around it (worker processes import the script),'
+            f"{which} could not start: a Python script that runs the command needs"
+            ' `if __name__ == "__main__":` around it (worker processes import the script),'
             " or --workers 1"
         )
-    return f"{which} failed: it stopped with exit code {code} before it reported"
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return (
+            f"{which} was stopped by {name} before it reported (out of memory?): try fewer"
+            " --workers, or --workers 1"
+        )
+    ended = "it ended" if code is None else f"it ended with exit code {code}"
+    return f"{which} failed: {ended} before it reported"
 
 
 def _gather(
     pipes: Sequence[Connection], total: int, told: Callable[[int, int], None]
 ) -> list[Report]:
     """The workers' reports, in shard order, telling progress at each tenth of ``total``. A
-    worker that fails, or ends without its report, raises ``_WorkerError(shard, traceback,
-    started)`` (an empty traceback when it just ended)."""
+    worker that fails, or ends without its report, raises ``_ShardError``."""
     placed = [0] * len(pipes)
     started: set[int] = set()
     reports: dict[int, Report] = {}
@@ -485,25 +535,29 @@ def _gather(
             shard = shard_of[pipe]
             try:
                 kind, value = cast(tuple[str, Any], pipe.recv())
-            except EOFError:
-                raise _WorkerError(shard, "", shard in started) from None
+            except (EOFError, OSError):  # ended, or died in the middle of a message
+                raise _ShardError(shard=shard, trace="", started=shard in started) from None
             if kind == "started":
                 started.add(shard)
-            elif kind == "failed":
-                raise _WorkerError(shard, value, True)
-            elif kind == "report":
-                reports[shard] = value
-            else:
+            elif kind == "placed":
                 placed[shard] = value
                 if sum(placed) * 10 // total > tenths:
                     tenths = sum(placed) * 10 // total
                     told(sum(placed), total)
+            elif kind == "report":
+                reports[shard] = value
+            elif kind == "failed":
+                raise _ShardError(shard=shard, trace=value, started=True)
+            else:
+                raise AssertionError(f"a worker sent {kind!r}: not a message of _run_shard's")
     return [reports[shard] for shard in range(len(pipes))]
 
 
-def _shard(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> None:
-    """A worker process: simulate one shard, sending that it started, its progress and then
-    its report (or the traceback of what failed) down ``pipe``."""
+def _run_shard(scenario: Scenario, shard: int, shards: int, pipe: Connection) -> None:
+    """What a worker process runs: simulate one shard, sending that it started, its progress
+    and then its report (or the traceback of what failed) down ``pipe``."""
+    with contextlib.suppress(ValueError):  # (not the main thread: only in tests)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # started ignoring it
     try:
         pipe.send(("started", None))
         with _batch_collection() as checkpoint:
@@ -536,14 +590,16 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # The second scenario changes the first (read both before running either: fail fast).
     other = None if args.compare is None else _read_scenario(args.compare, base=scenario)
     show = args.progress or (not args.quiet and scenario.orders >= _LONG_RUN)
-    report, wall = _run(scenario, err, show, _workers(scenario, args.workers))
+    workers = _workers(scenario, args.workers)
+    report, wall = _run(scenario, err, show, workers)
     if other is None:
         if args.json:
             out.write(json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
         else:
             out.write("\n".join(_report_lines(report)) + "\n")
         if not args.quiet:
-            err.write(f"simulated in {wall:.1f} s\n")
+            processes = f" ({workers} worker processes)" if workers > 1 else ""
+            err.write(f"simulated in {wall:.1f} s{processes}\n")
         return 0
     other = attrs.evolve(other, seed=scenario.seed)
     second, _ = _run(other, err, show, _workers(other, args.workers))
@@ -651,8 +707,8 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=_whole(1),
         metavar="N",
-        help="worker processes (default: one per 5,000 orders, up to the CPUs); the report is"
-        " the same for any number",
+        help="worker processes (default: one per 5,000 orders, up to the CPUs; no more than the"
+        " orders; 1 runs in this process); the report is the same for any number",
     )
     diagram = commands.add_parser("diagram", help="print a lifecycle's Mermaid diagram")
     diagram.add_argument(

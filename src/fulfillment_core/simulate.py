@@ -135,7 +135,13 @@ class Report:
         orders in flight add up, the ticks are the longest shard's, and the run ends when its
         last shard does.
         """
-        reports = sorted(parts, key=lambda report: report.part)
+        reports = list(parts)
+        if not all(isinstance(report, Report) for report in reports):
+            raise ValidationError(
+                "reports",
+                [Problem("reports", "must all be Reports", "pass what simulate() returned")],
+            )
+        reports.sort(key=lambda report: report.part)
         if not reports:
             raise ValidationError(
                 "reports", [Problem("reports", "no shard's report given", "pass every shard's")]
@@ -951,11 +957,11 @@ def simulate(
     """Run ``scenario`` through the service and return its report. Deterministic: the same
     scenario, the same report.
 
-    ``progress(placed, total)`` is called every tenth of the orders and after the last.
-    ``shards`` splits the run: this call places only every ``shards``-th order, from order
-    ``shard`` (counted from 0), and :meth:`Report.combined` adds the reports of all ``shards``
-    calls up to exactly the report of one call without shards; the calls can run in separate
-    processes (the command line's ``--workers``).
+    ``progress(placed, total)`` is called every tenth of the orders and after the last (of
+    this shard's orders, with shards). ``shards`` splits the run: this call places only every
+    ``shards``-th order, from order ``shard`` (counted from 0), and :meth:`Report.combined`
+    adds the reports of all ``shards`` calls up to exactly the report of one call without
+    shards; the calls can run in separate processes (the command line's ``--workers``).
     """
     if not isinstance(scenario, Scenario):
         raise ValidationError(

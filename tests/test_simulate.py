@@ -473,19 +473,31 @@ def test_a_shard_out_of_range_is_refused_naming_it(shard: Any, shards: Any, path
     assert [problem.path for problem in raised.value.problems] == [path]
 
 
-def test_combining_needs_each_shard_of_one_scenario_once() -> None:
-    small = Scenario(orders=6, days=1)
-    first, second = (simulate(small, shard=k, shards=2) for k in range(2))
-    other = simulate(attrs.evolve(small, seed=2), shard=1, shards=2)
-    for parts, said in [
+_SMALL = Scenario(orders=6, days=1)
+_FIRST, _SECOND = (simulate(_SMALL, shard=k, shards=2) for k in range(2))
+_OTHER = simulate(attrs.evolve(_SMALL, seed=2), shard=1, shards=2)
+
+
+@pytest.mark.parametrize(
+    ("parts", "said"),
+    [
         ([], "no shard's report given"),
-        ([first], "are not each of 2 once"),
-        ([first, first], "are not each of 2 once"),
-        ([first, other], "the shards ran different scenarios"),
-    ]:
-        with pytest.raises(ValidationError, match=said):
-            Report.combined(parts)
-    assert Report.combined([second, first]).placed == 6
+        ([_FIRST], "are not each of 2 once"),
+        ([_FIRST, _FIRST], "are not each of 2 once"),
+        ([_FIRST, _OTHER], "the shards ran different scenarios"),
+        ([_FIRST, _SECOND.as_dict()], "must all be Reports"),
+    ],
+    ids=["none", "one missing", "one twice", "two scenarios", "not a report"],
+)
+def test_combining_refuses_anything_but_each_shard_of_one_scenario_once(
+    parts: list[Any], said: str
+) -> None:
+    with pytest.raises(ValidationError, match=said):
+        Report.combined(parts)
+
+
+def test_combining_takes_the_shards_in_any_order() -> None:
+    assert Report.combined([_SECOND, _FIRST]).as_dict() == simulate(_SMALL).as_dict()
 
 
 def test_a_shard_with_no_orders_ends_at_once_and_adds_nothing() -> None:

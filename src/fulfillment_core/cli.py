@@ -438,8 +438,10 @@ def _run_in_workers(scenario: Scenario, workers: int, told: Callable[[int, int],
     try:
         with _interrupts_held():  # Ctrl-C now would hit each worker in its start-up code
             for shard in range(workers):
+                sending: Connection | None = None
                 try:
                     receiving, sending = context.Pipe(duplex=False)
+                    pipes.append(receiving)
                     process = context.Process(
                         target=_run_shard,
                         args=(scenario, shard, workers, sending),
@@ -447,14 +449,15 @@ def _run_in_workers(scenario: Scenario, workers: int, told: Callable[[int, int],
                         daemon=True,
                     )
                     process.start()
+                    processes.append(process)
                 except OSError as error:  # out of processes, file descriptors or memory
                     raise _WorkerError(
                         f"could not start worker {shard + 1} of {workers}: {error}; try fewer"
                         " --workers, or --workers 1"
                     ) from None
-                sending.close()  # the worker holds the only sending end: its exit is seen here
-                pipes.append(receiving)
-                processes.append(process)
+                finally:  # the worker holds the only sending end: its exit is seen here
+                    if sending is not None:
+                        sending.close()
         try:
             reports = _gather(pipes, scenario.orders, told)
         except _ShardError as failed:

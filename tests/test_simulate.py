@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import pendulum
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from fulfillment_core.exceptions import ValidationError
@@ -420,7 +420,6 @@ def _whole_and_shards(scenario: Scenario, shards: int) -> tuple[Report, Report]:
     return simulate(scenario), Report.combined(reversed(parts))
 
 
-@settings(max_examples=40)
 @given(scenario=_scenarios(), shards=st.integers(1, 5))
 def test_the_shards_of_a_run_add_up_to_exactly_the_whole_run(
     scenario: Scenario, shards: int
